@@ -1,0 +1,92 @@
+import IBMProtocol
+import SwiftProtobuf
+import ZeroMQ
+
+/// Keeps a local copy of the shared picture: a snapshot, then the live feed,
+/// with every gap filled through sync (the Clone pattern, with recovery).
+///
+/// A follower that started late, was slow past its HWM or lost its connection
+/// ends with exactly the picture of one that never missed an event.
+public final class PictureFollower {
+    /// Open incidents by id.
+    public private(set) var incidents: [String: Ibm_V1_Incident] = [:]
+    /// Seq of the last event applied (or the snapshot's seq).
+    public private(set) var lastSeq: UInt64 = 0
+    /// Gaps detected and filled.
+    public private(set) var recoveries = 0
+
+    private let feed: Socket
+    private let sync: SyncClient
+    private var synced = false
+    private var lastHeartbeat: Int64 = 0
+
+    public init(context: ZMQContext, address: HubAddress, security: ClientSecurity, receiveHWM: Int = 100_000) throws {
+        feed = try context.makeSocket(.sub)
+        try feed.set(.linger, 0)
+        try feed.set(.receiveHighWaterMark, receiveHWM)
+        try security.apply(to: feed)
+        try feed.subscribe("")
+        try feed.connect(address.feed)
+        sync = try SyncClient(context: context, endpoint: address.sync, security: security)
+    }
+
+    deinit { feed.close() }
+
+    /// Takes the snapshot, then follows the feed until `until` returns true or the
+    /// time runs out. `event` sees each event applied, in seq order, once.
+    public func follow(forMilliseconds duration: Int64, until: () -> Bool = { false },
+                       event: (Ibm_V1_PictureEvent) -> Void = { _ in }) throws {
+        let deadline = monotonicMilliseconds() + duration
+        if !synced {
+            let (snapshot, high) = try sync.snapshot()
+            incidents = Dictionary(snapshot.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            lastSeq = high
+            synced = true
+        }
+        var poller = Poller()
+        try poller.add(feed)
+        while monotonicMilliseconds() < deadline, !until() {
+            guard try poller.poll(timeoutMilliseconds: 50).isReadable(0) else { continue }
+            while let frames = try feed.receiveMultipart(dontWait: true) {
+                guard frames.count == 2 else { continue }
+                let topic = String(decoding: frames[0], as: UTF8.self)
+                if topic.hasSuffix("/hb") {
+                    // A heartbeat names the last event: a gap at the end of a quiet period shows here.
+                    if let beat = try? Ibm_V1_Heartbeat(serializedBytes: frames[1]), beat.lastSeq > lastSeq {
+                        try recover(through: beat.lastSeq, event: event)
+                    }
+                    continue
+                }
+                guard let received = try? Ibm_V1_PictureEvent(serializedBytes: frames[1]) else { continue }
+                if received.seq <= lastSeq { continue }  // covered by the snapshot or a recovery
+                if received.prevSeq > lastSeq {
+                    try recover(through: received.prevSeq, event: event)
+                }
+                apply(received, event: event)
+            }
+        }
+    }
+
+    /// Replays events after `lastSeq` through `seq` from the journal.
+    private func recover(through seq: UInt64, event: (Ibm_V1_PictureEvent) -> Void) throws {
+        recoveries += 1
+        var request = Ibm_V1_ReplayRequest()
+        request.fromSeq = lastSeq + 1
+        request.untilSeq = seq
+        try sync.replay(request) { record in
+            if case let .event(replayed) = record.body, replayed.seq > lastSeq {
+                apply(replayed, event: event)
+            }
+        }
+    }
+
+    private func apply(_ received: Ibm_V1_PictureEvent, event: (Ibm_V1_PictureEvent) -> Void) {
+        if received.kind == .closed {
+            incidents[received.incident.id] = nil
+        } else {
+            incidents[received.incident.id] = received.incident
+        }
+        lastSeq = received.seq
+        event(received)
+    }
+}
