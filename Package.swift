@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: ZeroMQ
@@ -39,6 +42,11 @@ let package = Package(
         ),
 
         // MARK: Domain libraries
+        .target(name: "YAMLConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Correlation",
+            dependencies: ["IBMProtocol", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .target(
             name: "Journal",
             dependencies: [
@@ -48,15 +56,43 @@ let package = Package(
             ]
         ),
 
+        // MARK: Services
+        .target(
+            name: "Hub",
+            dependencies: [
+                "ZeroMQ", "IBMProtocol", "Correlation", "Journal", "YAMLConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "HubClient",
+            dependencies: ["ZeroMQ", "IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+
+        .target(
+            name: "IBMCtl",
+            dependencies: [
+                "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "Correlation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executables (thin mains)
         .executableTarget(
             name: "ibm-hub",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Hub",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
-        .executableTarget(
-            name: "ibmctl",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
+        .executableTarget(name: "ibmctl", dependencies: ["IBMCtl"]),
         .executableTarget(
             name: "ibm-border",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -71,8 +107,15 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "IBMProtocolTests", dependencies: ["IBMProtocol"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"]),
+        .testTarget(name: "YAMLConfigTests", dependencies: ["YAMLConfig"]),
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "IBMProtocol"]),
+        .testTarget(
+            name: "HubTests",
+            dependencies: ["Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport"]
+        ),
     ]
 )

@@ -142,8 +142,6 @@ extension Ibm_V1_ErrorCode: JSONSpelledEnum {
         case .forbidden: "forbidden"
         case .rateLimited: "rate_limited"
         case .unavailable: "unavailable"
-        case .tooLarge: "too_large"
-        case .conflict: "conflict"
         case .unspecified, .UNRECOGNIZED: nil
         }
     }

@@ -1,9 +1,5 @@
-import ArgumentParser
+// ibmctl: the operator and coordinator CLI of IBM Hub. The commands live in the IBMCtl
+// library, where the tests reach them too; this file only starts them.
+import IBMCtl
 
-@main
-struct IBMCtl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ibmctl",
-        abstract: "Operate and watch IBM Hub: watch, replay, verify, publish, keys, status."
-    )
-}
+IBMCtlCommand.main()

@@ -80,7 +80,7 @@ public nonisolated enum Ibm_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
   /// frame is not a valid IngestRequest; do not resend as is
   case malformed // = 1
 
-  /// alert fails validation (reason names field and rule); fix, do not resend
+  /// alert fails validation or a size limit (reason names field and rule); fix, do not resend
   case invalid // = 2
 
   /// update/cancel references an id the hub does not know
@@ -94,12 +94,6 @@ public nonisolated enum Ibm_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
 
   /// journal cannot commit now (e.g. disk full); resend later
   case unavailable // = 6
-
-  /// a field or the message exceeds a limit
-  case tooLarge // = 7
-
-  /// same (origin, id) already journaled with different content
-  case conflict // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -115,8 +109,6 @@ public nonisolated enum Ibm_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
     case 4: self = .forbidden
     case 5: self = .rateLimited
     case 6: self = .unavailable
-    case 7: self = .tooLarge
-    case 8: self = .conflict
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -130,8 +122,6 @@ public nonisolated enum Ibm_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
     case .forbidden: return 4
     case .rateLimited: return 5
     case .unavailable: return 6
-    case .tooLarge: return 7
-    case .conflict: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -145,8 +135,6 @@ public nonisolated enum Ibm_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
     .forbidden,
     .rateLimited,
     .unavailable,
-    .tooLarge,
-    .conflict,
   ]
 
 }
@@ -294,7 +282,7 @@ nonisolated extension Ibm_V1_Outcome: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Ibm_V1_ErrorCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED\0\u{1}ERROR_CODE_INVALID\0\u{1}ERROR_CODE_UNKNOWN_REFERENCE\0\u{1}ERROR_CODE_FORBIDDEN\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_UNAVAILABLE\0\u{1}ERROR_CODE_TOO_LARGE\0\u{1}ERROR_CODE_CONFLICT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED\0\u{1}ERROR_CODE_INVALID\0\u{1}ERROR_CODE_UNKNOWN_REFERENCE\0\u{1}ERROR_CODE_FORBIDDEN\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_UNAVAILABLE\0")
 }
 
 nonisolated extension Ibm_V1_IngestRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,0 +1,153 @@
+import IBMProtocol
+import SwiftProtobuf
+
+/// Why a serialized correlator state cannot be restored.
+public enum CorrelationStateError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notCorrelatorState
+    case unsupportedVersion(UInt64)
+    case truncated
+    case invalidIncident(String)
+    case inconsistent(String)
+
+    public var description: String {
+        switch self {
+        case .notCorrelatorState: "not a correlator state (bad magic)"
+        case let .unsupportedVersion(version): "correlator state version \(version) is not supported"
+        case .truncated: "correlator state is truncated"
+        case let .invalidIncident(reason): "correlator state holds an invalid incident: \(reason)"
+        case let .inconsistent(reason): "correlator state is inconsistent: \(reason)"
+        }
+    }
+}
+
+/// The checkpoint format: magic `IBMCOR`, a version, then per open incident (by number)
+/// its picture form (`Ibm_V1_Incident`, protobuf) and, per contribution, what the picture
+/// does not carry: the normalised identifiers and the ids that resolve to it.
+/// Indexes and the expiry heap are rebuilt on restore. All integers are LEB128 varints.
+enum StateCodec {
+    static let magic: [UInt8] = Array("IBMCOR".utf8)
+    static let version: UInt64 = 1
+
+    struct MemberExtras: Equatable {
+        var keys: [IdentifierKey]
+        var aliases: [String]
+    }
+
+    struct IncidentState {
+        var number: UInt64
+        var proto: Ibm_V1_Incident
+        var members: [MemberExtras]
+    }
+
+    static func encode(_ incidents: [IncidentState]) -> [UInt8] {
+        var out = magic
+        varint(version, into: &out)
+        varint(UInt64(incidents.count), into: &out)
+        for incident in incidents {
+            varint(incident.number, into: &out)
+            // Incident messages hold no maps, so their serialization is deterministic.
+            let bytes: [UInt8] = (try? incident.proto.serializedBytes()) ?? []
+            blob(bytes, into: &out)
+            varint(UInt64(incident.members.count), into: &out)
+            for member in incident.members {
+                varint(UInt64(member.keys.count), into: &out)
+                for key in member.keys {
+                    varint(UInt64(IdentifierKind.allCases.firstIndex(of: key.kind) ?? 0), into: &out)
+                    blob(Array(key.value.utf8), into: &out)
+                    blob(Array(key.qualifier.utf8), into: &out)
+                    blob(Array(key.name.utf8), into: &out)
+                }
+                varint(UInt64(member.aliases.count), into: &out)
+                for alias in member.aliases { blob(Array(alias.utf8), into: &out) }
+            }
+        }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(CorrelationStateError) -> [IncidentState] {
+        var reader = Reader(bytes: bytes)
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notCorrelatorState }
+        reader.offset = magic.count
+        let found = try reader.varint()
+        guard found == version else { throw .unsupportedVersion(found) }
+        let count = try reader.count()
+        var incidents: [IncidentState] = []
+        for _ in 0..<count {
+            let number = try reader.varint()
+            let protoBytes = try reader.blob()
+            let proto: Ibm_V1_Incident
+            do {
+                proto = try Ibm_V1_Incident(serializedBytes: protoBytes)
+            } catch {
+                throw .invalidIncident("\(error)")
+            }
+            var members: [MemberExtras] = []
+            for _ in 0..<(try reader.count()) {
+                var keys: [IdentifierKey] = []
+                for _ in 0..<(try reader.count()) {
+                    let kindIndex = try reader.varint()
+                    guard kindIndex < IdentifierKind.allCases.count else { throw .inconsistent("unknown identifier kind \(kindIndex)") }
+                    keys.append(IdentifierKey(kind: IdentifierKind.allCases[Int(kindIndex)], value: try reader.string(),
+                                              qualifier: try reader.string(), name: try reader.string()))
+                }
+                var aliases: [String] = []
+                for _ in 0..<(try reader.count()) { aliases.append(try reader.string()) }
+                members.append(MemberExtras(keys: keys, aliases: aliases))
+            }
+            incidents.append(IncidentState(number: number, proto: proto, members: members))
+        }
+        guard reader.offset == bytes.count else { throw .inconsistent("trailing bytes") }
+        return incidents
+    }
+
+    private static func varint(_ value: UInt64, into out: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            out.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        out.append(UInt8(value))
+    }
+
+    private static func blob(_ bytes: [UInt8], into out: inout [UInt8]) {
+        varint(UInt64(bytes.count), into: &out)
+        out += bytes
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        mutating func varint() throws(CorrelationStateError) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                guard offset < bytes.count, shift < 64 else { throw .truncated }
+                let byte = bytes[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+
+        /// A count, bounded by the bytes left so that a corrupt length cannot exhaust memory.
+        mutating func count() throws(CorrelationStateError) -> Int {
+            let value = try varint()
+            guard value <= UInt64(bytes.count - offset) else { throw .truncated }
+            return Int(value)
+        }
+
+        mutating func blob() throws(CorrelationStateError) -> [UInt8] {
+            let length = try count()
+            defer { offset += length }
+            return Array(bytes[offset..<(offset + length)])
+        }
+
+        mutating func string() throws(CorrelationStateError) -> String {
+            let data = try blob()
+            guard let text = String(validating: data, as: UTF8.self) else { throw .inconsistent("invalid UTF-8") }
+            return text
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import IBMProtocol
+import Synchronization
+
+/// The open incidents as of the last published seq: what a subscriber that
+/// never missed an event holds. The core updates it when it publishes; the
+/// sync thread copies it to serve snapshots. A lock guards it because the
+/// two threads share it; copies are cheap because incidents are copy-on-write.
+public final class PublishedPicture: Sendable {
+    private struct State {
+        var incidents: [String: Ibm_V1_Incident] = [:]
+        var highSeq: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Applies committed events, then marks the picture current through `seq`.
+    func apply(_ events: [Ibm_V1_PictureEvent], through seq: UInt64) {
+        state.withLock { state in
+            for event in events {
+                if event.kind == .closed {
+                    state.incidents[event.incident.id] = nil
+                } else {
+                    state.incidents[event.incident.id] = event.incident
+                }
+            }
+            state.highSeq = max(state.highSeq, seq)
+        }
+    }
+
+    /// Replaces everything (start-up and recovery).
+    func reset(incidents: [Ibm_V1_Incident], highSeq: UInt64) {
+        state.withLock { state in
+            state.incidents = Dictionary(incidents.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            state.highSeq = highSeq
+        }
+    }
+
+    /// The open incidents, ordered by when they opened, and the seq they are current through.
+    public func snapshot() -> (incidents: [Ibm_V1_Incident], highSeq: UInt64) {
+        let (incidents, seq) = state.withLock { (Array($0.incidents.values), $0.highSeq) }
+        return (incidents.sorted { ($0.openedSeq, $0.id) < ($1.openedSeq, $1.id) }, seq)
+    }
+
+    public var count: Int { state.withLock { $0.incidents.count } }
+    public var highSeq: UInt64 { state.withLock { $0.highSeq } }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import IBMProtocol
+import Journal
+import Logging
+import SwiftProtobuf
+import ZeroMQ
+
+/// The sync ROUTER, on its own thread with its own read connection to the journal.
+///
+/// Snapshots come from the published picture; replays stream journal records in
+/// chunks, never more than the client's credit ahead, so a replay of millions of
+/// records holds one chunk in memory and never blocks ingest.
+final class SyncServer {
+    private struct StreamKey: Hashable {
+        var routingID: [UInt8]
+        var requestID: UInt64
+    }
+
+    private enum Work {
+        case replay(next: UInt64, through: UInt64, filter: RecordFilter)
+        case snapshot(incidents: [Ibm_V1_Incident], position: Int, highSeq: UInt64)
+    }
+
+    private struct Stream {
+        var envelope: [[UInt8]]
+        var work: Work
+        var credit: Int
+        var sent: UInt64 = 0
+        var lastActivity: Int64
+    }
+
+    private let socket: Socket
+    private let reader: JournalReader
+    private let picture: PublishedPicture
+    private let limits: HubConfiguration.Limits
+    private let metrics: HubMetrics
+    private let status: HubStatus
+    private let logger: Logger
+    private var streams: [StreamKey: Stream] = [:]
+    private var order: [StreamKey] = []
+
+    static let defaultCredit = 16
+
+    init(socket: Socket, reader: JournalReader, picture: PublishedPicture, limits: HubConfiguration.Limits,
+         metrics: HubMetrics, status: HubStatus, logger: Logger) {
+        self.socket = socket
+        self.reader = reader
+        self.picture = picture
+        self.limits = limits
+        self.metrics = metrics
+        self.status = status
+        self.logger = logger
+    }
+
+    func run() throws {
+        var poller = Poller()
+        try poller.add(socket)
+        while !status.stopRequested {
+            let busy = streams.values.contains { $0.credit > 0 }
+            let result = try poller.poll(timeoutMilliseconds: busy ? 0 : 100)
+            if result.isReadable(0) {
+                var budget = 256
+                while budget > 0, let message = try socket.receiveFrames(dontWait: true) {
+                    budget -= 1
+                    handle(message)
+                }
+            }
+            try serveOneRound()
+            dropIdleStreams()
+        }
+    }
+
+    // MARK: Requests
+
+    private func handle(_ message: ReceivedFrames) {
+        let frames = message.frames
+        guard frames.count == 2 || (frames.count == 3 && frames[1].isEmpty), !frames[0].isEmpty else { return }
+        let envelope = Array(frames.dropLast())
+        let request: Ibm_V1_SyncRequest
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 8
+            request = try Ibm_V1_SyncRequest(serializedBytes: frames[frames.count - 1], options: options)
+        } catch {
+            metrics.syncRequest("malformed")
+            reply(error: .malformed, "not a valid SyncRequest: \(error)", requestID: 0, envelope: envelope)
+            return
+        }
+        let key = StreamKey(routingID: frames[0], requestID: request.requestID)
+        let now = HubCore.now()
+        switch request.body {
+        case let .snapshot(snapshot):
+            metrics.syncRequest("snapshot")
+            guard admit(key, envelope: envelope) else { return }
+            let (incidents, high) = picture.snapshot()
+            let filtered = incidents.filter { Self.matches($0, snapshot.filter) }
+            start(key, Stream(envelope: envelope, work: .snapshot(incidents: filtered, position: 0, highSeq: high),
+                              credit: Self.credit(snapshot.credit), lastActivity: now))
+        case let .replay(replay):
+            metrics.syncRequest("replay")
+            guard admit(key, envelope: envelope) else { return }
+            do {
+                let work = try plan(replay)
+                start(key, Stream(envelope: envelope, work: work, credit: Self.credit(replay.credit), lastActivity: now))
+            } catch let failure as SyncFailure {
+                reply(error: failure.code, failure.reason, requestID: request.requestID, envelope: envelope)
+            } catch {
+                reply(error: .unavailable, "journal: \(error)", requestID: request.requestID, envelope: envelope)
+            }
+        case let .credit(credit):
+            guard var stream = streams[key] else {
+                reply(error: .unknownRequest, "no running request \(request.requestID)", requestID: request.requestID,
+                      envelope: envelope)
+                return
+            }
+            stream.credit = min(stream.credit + Int(credit.chunks), 1024)
+            stream.lastActivity = now
+            streams[key] = stream
+        case .cancel:
+            finish(key)
+        case nil:
+            reply(error: .malformed, "SyncRequest has no body", requestID: request.requestID, envelope: envelope)
+        }
+    }
+
+    private struct SyncFailure: Error {
+        var code: Ibm_V1_SyncErrorCode
+        var reason: String
+    }
+
+    private static func credit(_ asked: UInt32) -> Int {
+        asked == 0 ? defaultCredit : min(Int(asked), 1024)
+    }
+
+    private func admit(_ key: StreamKey, envelope: [[UInt8]]) -> Bool {
+        if streams[key] != nil { finish(key) }
+        guard streams.count < limits.maxSyncStreams else {
+            reply(error: .unavailable, "too many sync requests in progress; retry later", requestID: key.requestID,
+                  envelope: envelope, retryAfter: 1000)
+            return false
+        }
+        return true
+    }
+
+    private func start(_ key: StreamKey, _ stream: Stream) {
+        streams[key] = stream
+        order.append(key)
+    }
+
+    private func finish(_ key: StreamKey) {
+        streams[key] = nil
+        order.removeAll { $0 == key }
+    }
+
+    private func plan(_ replay: Ibm_V1_ReplayRequest) throws -> Work {
+        let high = try reader.highSeq()
+        let low = try reader.lowSeq()
+        var filter = RecordFilter()
+        filter.kinds = replay.includeAlerts ? nil : [.event]
+        filter.categories = replay.filter.categories.compactMap(\.jsonName)
+        filter.origins = replay.filter.origins
+        filter.sectors = replay.filter.sectors
+        filter.incidentID = replay.filter.incidentID.isEmpty ? nil : replay.filter.incidentID
+        if replay.hasUntil { filter.recordedUntil = replay.until.unixMilliseconds }
+        var from = replay.fromSeq
+        if replay.hasSince {
+            filter.recordedFrom = replay.since.unixMilliseconds
+            from = max(from, try reader.firstSeq(recordedAtOrAfter: replay.since.unixMilliseconds) ?? high + 1)
+        }
+        if replay.fromSeq > 0, replay.fromSeq < low {
+            throw SyncFailure(code: .pruned, reason: "from_seq \(replay.fromSeq) is older than the oldest kept record \(low)")
+        }
+        let through = replay.untilSeq == 0 ? high : min(replay.untilSeq, high)
+        return .replay(next: max(from, low, 1), through: through, filter: filter)
+    }
+
+    // MARK: Streaming
+
+    private func serveOneRound() throws {
+        for key in order {
+            guard var stream = streams[key], stream.credit > 0 else { continue }
+            let done: Bool
+            switch stream.work {
+            case let .snapshot(incidents, position, high):
+                let end = min(position + limits.syncChunkRecords, incidents.count)
+                if position < end {
+                    var chunk = Ibm_V1_SnapshotChunk()
+                    chunk.incidents = Array(incidents[position..<end])
+                    var reply = Ibm_V1_SyncReply()
+                    reply.requestID = key.requestID
+                    reply.snapshot = chunk
+                    guard send(reply, envelope: stream.envelope) else { continue }
+                    stream.sent += UInt64(end - position)
+                    stream.credit -= 1
+                }
+                stream.work = .snapshot(incidents: incidents, position: end, highSeq: high)
+                done = end >= incidents.count
+                if done { sendEnd(requestID: key.requestID, highSeq: high, count: stream.sent, envelope: stream.envelope) }
+            case let .replay(next, through, filter):
+                var records: [UInt8] = []
+                var count = 0
+                var last = next &- 1
+                if next <= through {
+                    try reader.scan(from: next, through: through, filter: filter, chunkSize: limits.syncChunkRecords) { record in
+                        var encoded: [UInt8] = []
+                        ProtobufWire.appendVarintField(1, record.seq, to: &encoded)
+                        ProtobufWire.appendBytesField(2, ProtobufWire.timestamp(unixMilliseconds: record.recordedAt), to: &encoded)
+                        ProtobufWire.appendBytesField(record.kind == .alert ? 3 : 4, record.body, to: &encoded)
+                        ProtobufWire.appendBytesField(1, encoded, to: &records)
+                        count += 1
+                        last = record.seq
+                        return count < limits.syncChunkRecords
+                    }
+                }
+                if count > 0 {
+                    var frame: [UInt8] = []
+                    ProtobufWire.appendVarintField(1, key.requestID, to: &frame)
+                    ProtobufWire.appendBytesField(3, records, to: &frame)
+                    guard sendRaw(frame, envelope: stream.envelope) else { continue }
+                    stream.sent += UInt64(count)
+                    stream.credit -= 1
+                }
+                done = count < limits.syncChunkRecords || last >= through
+                stream.work = .replay(next: last &+ 1, through: through, filter: filter)
+                if done { sendEnd(requestID: key.requestID, highSeq: through, count: stream.sent, envelope: stream.envelope) }
+            }
+            if done {
+                finish(key)
+            } else {
+                streams[key] = stream
+            }
+        }
+    }
+
+    private func dropIdleStreams() {
+        let now = HubCore.now()
+        for (key, stream) in streams where now - stream.lastActivity > limits.syncIdleMilliseconds && stream.credit == 0 {
+            logger.info("sync stream dropped: no credit granted", metadata: ["request": "\(key.requestID)"])
+            finish(key)
+        }
+    }
+
+    static func matches(_ incident: Ibm_V1_Incident, _ filter: Ibm_V1_Filter) -> Bool {
+        if !filter.categories.isEmpty, !filter.categories.contains(incident.category) { return false }
+        if !filter.sectors.isEmpty, !filter.sectors.contains(incident.location.sector) { return false }
+        if !filter.incidentID.isEmpty, filter.incidentID != incident.id { return false }
+        if !filter.origins.isEmpty, !incident.contributions.contains(where: { filter.origins.contains($0.origin) }) {
+            return false
+        }
+        return true
+    }
+
+    // MARK: Replies
+
+    private func sendEnd(requestID: UInt64, highSeq: UInt64, count: UInt64, envelope: [[UInt8]]) {
+        var end = Ibm_V1_End()
+        end.highSeq = highSeq
+        end.records = count
+        var reply = Ibm_V1_SyncReply()
+        reply.requestID = requestID
+        reply.end = end
+        send(reply, envelope: envelope)
+    }
+
+    private func reply(error code: Ibm_V1_SyncErrorCode, _ reason: String, requestID: UInt64, envelope: [[UInt8]],
+                       retryAfter: UInt32 = 0) {
+        var failure = Ibm_V1_SyncError()
+        failure.code = code
+        failure.reason = reason
+        failure.retryAfterMs = retryAfter
+        var reply = Ibm_V1_SyncReply()
+        reply.requestID = requestID
+        reply.error = failure
+        send(reply, envelope: envelope)
+    }
+
+    @discardableResult
+    private func send(_ reply: Ibm_V1_SyncReply, envelope: [[UInt8]]) -> Bool {
+        guard let bytes: [UInt8] = try? reply.serializedBytes() else { return false }
+        return sendRaw(bytes, envelope: envelope)
+    }
+
+    /// False when the peer's pipe is full (or gone): the caller keeps its place and tries later.
+    @discardableResult
+    private func sendRaw(_ bytes: [UInt8], envelope: [[UInt8]]) -> Bool {
+        do {
+            return try socket.sendMultipart(envelope + [bytes], dontWait: true)
+        } catch {
+            logger.warning("sync reply not sent", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+}
