@@ -51,6 +51,7 @@ let package = Package(
             name: "Journal",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -110,7 +111,14 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "IBMProtocolTests", dependencies: ["IBMProtocol"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: [
+                "Journal",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "YAMLConfigTests", dependencies: ["YAMLConfig"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "IBMProtocol"]),
         .testTarget(

@@ -39,7 +39,7 @@ public final class JournalReader {
 
     /// Seq of the newest record (0 when empty).
     public func highSeq() throws(JournalError) -> UInt64 {
-        try read("highSeq") { db in
+        try read("highSeq", singleStatement: true) { db in
             UInt64(max(0, try JournalSchema.metaInteger(db, MetaKey.headSeq) ?? 0))
         }
     }
@@ -56,7 +56,7 @@ public final class JournalReader {
 
     /// The newest checkpoint (highest seq), if any.
     public func latestCheckpoint() throws(JournalError) -> (seq: UInt64, state: [UInt8])? {
-        try read("latestCheckpoint") { db in
+        try read("latestCheckpoint", singleStatement: true) { db in
             var result: (seq: UInt64, state: [UInt8])?
             let statement = try db.cachedStatement(sql: "SELECT seq, state FROM checkpoints ORDER BY seq DESC LIMIT 1")
             try db.forEachRawRow(statement) { row in
@@ -69,7 +69,7 @@ public final class JournalReader {
 
     /// The journaled alert with this (origin, alert id), for dedup; uses the `records_alert_dedup` index.
     public func lookupAlert(origin: String, alertID: String) throws(JournalError) -> JournalRecord? {
-        try read("lookupAlert") { db in
+        try read("lookupAlert", singleStatement: true) { db in
             let statement = try db.cachedStatement(sql: Self.lookupAlertSQL)
             statement.setUncheckedArguments([origin, alertID])
             var found: JournalRecord?
@@ -86,7 +86,7 @@ public final class JournalReader {
     /// "First" is the smallest `recorded_at` ≥ `ms`, ties broken by seq; with the hub's
     /// non-decreasing clock this is the smallest such seq.
     public func firstSeq(recordedAtOrAfter ms: Int64) throws(JournalError) -> UInt64? {
-        try read("firstSeq") { db in
+        try read("firstSeq", singleStatement: true) { db in
             try Int64.fetchOne(db, sql: Self.firstSeqSQL, arguments: [ms]).map { UInt64(bitPattern: $0) }
         }
     }
@@ -114,7 +114,7 @@ public final class JournalReader {
         while next <= upper {
             chunk.removeAll(keepingCapacity: true)
             let start = next
-            try read(operation) { db in
+            try read(operation, singleStatement: true) { db in
                 let statement = try db.cachedStatement(sql: sql)
                 var arguments: [(any DatabaseValueConvertible)?] = [Int64(start), Int64(upper)]
                 arguments.append(contentsOf: filterArguments)
@@ -129,6 +129,62 @@ public final class JournalReader {
                 if try !visit(record) { return }
             }
             guard chunk.count == chunkSize, let last = chunk.last, last.seq < upper else { return }
+            next = last.seq + 1
+        }
+    }
+
+    /// The replay fast path: like ``scan(from:through:filter:chunkSize:_:)`` but builds no
+    /// ``JournalRecord``; `visit` gets each matching record's seq, kind and body bytes (valid only
+    /// during the call). One buffer per chunk, so memory stays bounded. Return false to stop.
+    public func scanBodies(
+        from: UInt64, through: UInt64, filter: RecordFilter = .all, chunkSize: Int = 1000,
+        _ visit: (_ seq: UInt64, _ kind: RecordKind, _ body: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let operation = "scanBodies"
+        guard queue != nil else { throw closedError(operation) }
+        guard chunkSize > 0 else {
+            throw JournalError(.invalidArgument, operation: operation, path: path, message: "chunkSize must be positive")
+        }
+        if let kinds = filter.kinds, kinds.isEmpty { return }
+        let upper = min(through, UInt64(Int64.max))
+        var next = max(from, 1)
+        guard next <= upper else { return }
+        let (sql, filterArguments) = Self.scanQuery(filter, columns: "seq, kind, body")
+        var bytes: [UInt8] = []
+        var entries: [(seq: UInt64, kind: RecordKind, end: Int)] = []
+        entries.reserveCapacity(min(chunkSize, 65_536))
+        while next <= upper {
+            bytes.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
+            let start = next
+            try read(operation, singleStatement: true) { db in
+                let statement = try db.cachedStatement(sql: sql)
+                var arguments: [(any DatabaseValueConvertible)?] = [Int64(start), Int64(upper)]
+                arguments.append(contentsOf: filterArguments)
+                arguments.append(chunkSize)
+                statement.setUncheckedArguments(StatementArguments(arguments))
+                try db.forEachRawRow(statement) { row in
+                    let kindValue = row.int64(1)
+                    guard kindValue >= 0, kindValue <= 255, let kind = RecordKind(rawValue: UInt8(kindValue)) else {
+                        throw JournalError(.corrupt, operation: operation, path: path,
+                                           message: "record \(row.int64(0)) has an unknown kind \(kindValue)")
+                    }
+                    bytes.append(contentsOf: row.blobBytes(2))
+                    entries.append((UInt64(bitPattern: row.int64(0)), kind, bytes.count))
+                    return true
+                }
+            }
+            let stop = try bytes.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws -> Bool in
+                var begin = 0
+                for entry in entries {
+                    if try !visit(entry.seq, entry.kind, UnsafeRawBufferPointer(rebasing: all[begin..<entry.end])) {
+                        return true
+                    }
+                    begin = entry.end
+                }
+                return false
+            }
+            guard !stop, entries.count == chunkSize, let last = entries.last, last.seq < upper else { return }
             next = last.seq + 1
         }
     }
@@ -152,8 +208,10 @@ public final class JournalReader {
     ///
     /// Terms other than incident are written `+column` so SQLite walks the primary key in seq
     /// order instead of an index that would need a sort per chunk.
-    static func scanQuery(_ filter: RecordFilter) -> (String, [(any DatabaseValueConvertible)?]) {
-        var sql = "SELECT \(JournalSchema.recordColumns) FROM records WHERE seq >= ? AND seq <= ?"
+    static func scanQuery(
+        _ filter: RecordFilter, columns: String = JournalSchema.recordColumns
+    ) -> (String, [(any DatabaseValueConvertible)?]) {
+        var sql = "SELECT \(columns) FROM records WHERE seq >= ? AND seq <= ?"
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let kinds = filter.kinds, kinds.count < RecordKind.allCases.count {
             let list = kinds.map { String($0.rawValue) }.sorted().joined(separator: ", ")
@@ -192,10 +250,13 @@ public final class JournalReader {
     }
 
     /// Runs `body` in one read transaction, mapping errors to ``JournalError``.
-    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
+    ///
+    /// With `singleStatement`, `body` runs ONE query and no explicit transaction is opened:
+    /// SQLite gives that statement its own consistent snapshot, and the call is much cheaper.
+    func read<T>(_ operation: String, singleStatement: Bool = false, _ body: (Database) throws -> T) throws(JournalError) -> T {
         guard let queue else { throw closedError(operation) }
         do {
-            return try queue.read(body)
+            return singleStatement ? try queue.unsafeRead(body) : try queue.read(body)
         } catch {
             throw JournalError.wrap(error, operation: operation, path: path)
         }

@@ -191,12 +191,13 @@ extension JournalSchema {
 
     /// Writes one meta value (the key must exist).
     static func setMeta(_ db: Database, _ key: String, _ value: any DatabaseValueConvertible) throws {
-        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = ?", arguments: [value, key])
+        let statement = try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE key = ?")
+        try statement.execute(arguments: [value, key])
     }
 
     /// Reads one integer meta value.
     static func metaInteger(_ db: Database, _ key: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key])
     }
 }
 

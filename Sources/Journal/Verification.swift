@@ -84,6 +84,9 @@ extension JournalReader {
                     if head >= expected {
                         failure = (expected, .missing,
                                    "meta.head_seq is \(head) but the newest stored record is \(expected - 1): record \(expected) onward is missing")
+                    } else if head + 1 < expected {
+                        failure = (head + 1, .altered,
+                                   "record \(head + 1) is beyond meta.head_seq (\(head)): it was added outside the journal writer")
                     }
                 }
             }

@@ -108,3 +108,31 @@ import Testing
         #expect(!plan.contains("TEMP B-TREE"))
     }
 }
+
+@Suite struct ScanBodiesTests {
+    @Test func scanBodiesMatchesScan() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path()
+        _ = try makeJournal(path, count: 60)
+        let reader = try JournalReader(path: path)
+        for filter in [RecordFilter.all, RecordFilter(kinds: [.event], sectors: ["north"]), RecordFilter(incidentID: "INC-3")] {
+            var expected: [(UInt64, RecordKind, [UInt8])] = []
+            try reader.scan(from: 5, through: 50, filter: filter) { expected.append(($0.seq, $0.kind, $0.body)); return true }
+            var got: [(UInt64, RecordKind, [UInt8])] = []
+            try reader.scanBodies(from: 5, through: 50, filter: filter, chunkSize: 4) { seq, kind, body in
+                got.append((seq, kind, [UInt8](body)))
+                return true
+            }
+            #expect(got.map(\.0) == expected.map(\.0))
+            #expect(got.map(\.1) == expected.map(\.1))
+            #expect(got.map(\.2) == expected.map(\.2))
+            #expect(!got.isEmpty)
+        }
+        var visited = 0
+        try reader.scanBodies(from: 1, through: 60, chunkSize: 7) { _, _, _ in
+            visited += 1
+            return visited < 10
+        }
+        #expect(visited == 10)
+    }
+}

@@ -136,10 +136,26 @@ import Testing
         #expect(summary(try verify(path)) == "14:outOfOrder")
     }
 
-    @Test func insertedForeignRecordIsReported() throws {
+    @Test func recordAppendedOutsideTheWriterIsReported() throws {
+        let dir = try TemporaryDirectory()
+        let (path, head) = try journal(dir)
+        // A correctly chained record 41, but written with plain SQL (meta.head_seq not moved).
+        var forged = makeRecords(from: 41, count: 1)[0]
+        forged.hash = HashChain.hash(previous: head, record: forged)
+        try tamper(path, """
+            INSERT INTO records (\(JournalSchema.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                Int64(forged.seq), Int64(forged.kind.rawValue), forged.recordedAt, forged.observedAt, forged.origin,
+                forged.alertID, forged.category, forged.incidentID, forged.msgType, forged.sector,
+                Data(forged.body), Data(forged.hash),
+            ])
+        #expect(summary(try verify(path)) == "41:altered")
+    }
+
+    @Test func forgedRecordInPlaceIsAltered() throws {
         let dir = try TemporaryDirectory()
         let (path, _) = try journal(dir)
-        // Remove record 20 and put a forged one in its place.
+        // Overwrite record 20 with forged contents and a bogus hash.
         try tamper(path, """
             UPDATE records SET body = x'00', hash = zeroblob(32) WHERE seq = 20
             """)
