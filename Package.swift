@@ -120,7 +120,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "YAMLConfigTests", dependencies: ["YAMLConfig"]),
-        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "IBMProtocol"]),
+        .testTarget(
+            name: "CorrelationTests",
+            dependencies: [
+                "Correlation", "IBMProtocol", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "HubTests",
             dependencies: ["Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport"]

@@ -6,8 +6,8 @@ struct IdentifierKey: Hashable, Sendable {
     var value: String
     /// Plate country or document nationality (ISO alpha-2); empty when unknown.
     var qualifier: String
-    /// The person's name as written, for documents only: it corroborates a match.
-    var name: String
+    /// The person's name reduced by `NameNormalizer.tokens`, for documents only: it corroborates a match.
+    var nameParts: [String]
 
     /// What the identifier index is keyed by; qualifiers are checked on each candidate.
     var indexKey: String { kind.rawValue + ":" + value }
@@ -16,7 +16,7 @@ struct IdentifierKey: Hashable, Sendable {
     /// or nationality must not differ, and a document without nationality needs agreeing names.
     func compatible(with other: IdentifierKey) -> Bool {
         if !qualifier.isEmpty, !other.qualifier.isEmpty { return qualifier == other.qualifier }
-        if kind == .document { return NameNormalizer.compatible(name, other.name) }
+        if kind == .document { return NameNormalizer.compatible(parts: nameParts, other.nameParts) }
         return true
     }
 
@@ -34,7 +34,9 @@ enum AlertKeys {
         var keys: [IdentifierKey] = []
         func add(_ kind: IdentifierKind, _ value: String?, qualifier: String = "", name: String = "") {
             guard let value, !keys.contains(where: { $0.kind == kind && $0.value == value }) else { return }
-            keys.append(IdentifierKey(kind: kind, value: value, qualifier: qualifier, name: name))
+            // Reduced once here: candidates are compared far more often than alerts arrive.
+            let parts = name.isEmpty ? [] : NameNormalizer.tokens(name)
+            keys.append(IdentifierKey(kind: kind, value: value, qualifier: qualifier, nameParts: parts))
         }
         for subject in alert.subjects {
             switch subject.kind {
@@ -62,6 +64,7 @@ enum AlertKeys {
     /// Whether both carry identifiers of one kind and share none of them: then they
     /// describe different things (two plates, two documents), however close they are.
     static func conflicting(_ a: [IdentifierKey], _ b: [IdentifierKey]) -> Bool {
+        if a.isEmpty || b.isEmpty { return false }
         for kind in IdentifierKind.allCases {
             let left = a.filter { $0.kind == kind }
             guard !left.isEmpty else { continue }

@@ -22,6 +22,14 @@ public struct CorrelationResult: Sendable {
     public var matchedKey: String
     /// The picture events to journal, in order, at seq+1, seq+2, …
     public var changes: [IncidentChange]
+
+    public init(outcome: Outcome, incidentID: String, rule: String, matchedKey: String, changes: [IncidentChange]) {
+        self.outcome = outcome
+        self.incidentID = incidentID
+        self.rule = rule
+        self.matchedKey = matchedKey
+        self.changes = changes
+    }
 }
 
 /// One change of the shared picture, to become a `PictureEvent`.
@@ -29,11 +37,24 @@ public struct IncidentChange: Sendable {
     public var kind: Ibm_V1_EventKind
     /// The incident after the change; `updatedSeq` is the seq this change is journaled at.
     public var incident: Ibm_V1_Incident
+    /// Why: the alert's rule for opened/updated; for closes "cancel", the rule that linked a
+    /// merged incident, or "" for idle closes (no alert caused them).
     public var rule: String
     public var matchedKey: String
+    /// `.unspecified` unless `kind` is `.closed`.
     public var closeReason: Ibm_V1_CloseReason
     /// For `.merged`: the incident that absorbed this one.
     public var mergedInto: String
+
+    public init(kind: Ibm_V1_EventKind, incident: Ibm_V1_Incident, rule: String, matchedKey: String,
+                closeReason: Ibm_V1_CloseReason, mergedInto: String) {
+        self.kind = kind
+        self.incident = incident
+        self.rule = rule
+        self.matchedKey = matchedKey
+        self.closeReason = closeReason
+        self.mergedInto = mergedInto
+    }
 }
 
 /// The correlation engine: merges reports of one real-world event into one incident.

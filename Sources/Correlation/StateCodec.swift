@@ -22,11 +22,12 @@ public enum CorrelationStateError: Error, Sendable, Equatable, CustomStringConve
 
 /// The checkpoint format: magic `IBMCOR`, a version, then per open incident (by number)
 /// its picture form (`Ibm_V1_Incident`, protobuf) and, per contribution, what the picture
-/// does not carry: the normalised identifiers and the ids that resolve to it.
+/// does not carry: the normalised identifiers (with reduced names) and the ids that resolve to it.
 /// Indexes and the expiry heap are rebuilt on restore. All integers are LEB128 varints.
 enum StateCodec {
     static let magic: [UInt8] = Array("IBMCOR".utf8)
-    static let version: UInt64 = 1
+    /// 2: names stored reduced (parts), not as written.
+    static let version: UInt64 = 2
 
     struct MemberExtras: Equatable {
         var keys: [IdentifierKey]
@@ -55,7 +56,8 @@ enum StateCodec {
                     varint(UInt64(IdentifierKind.allCases.firstIndex(of: key.kind) ?? 0), into: &out)
                     blob(Array(key.value.utf8), into: &out)
                     blob(Array(key.qualifier.utf8), into: &out)
-                    blob(Array(key.name.utf8), into: &out)
+                    varint(UInt64(key.nameParts.count), into: &out)
+                    for part in key.nameParts { blob(Array(part.utf8), into: &out) }
                 }
                 varint(UInt64(member.aliases.count), into: &out)
                 for alias in member.aliases { blob(Array(alias.utf8), into: &out) }
@@ -87,8 +89,12 @@ enum StateCodec {
                 for _ in 0..<(try reader.count()) {
                     let kindIndex = try reader.varint()
                     guard kindIndex < IdentifierKind.allCases.count else { throw .inconsistent("unknown identifier kind \(kindIndex)") }
-                    keys.append(IdentifierKey(kind: IdentifierKind.allCases[Int(kindIndex)], value: try reader.string(),
-                                              qualifier: try reader.string(), name: try reader.string()))
+                    let value = try reader.string()
+                    let qualifier = try reader.string()
+                    var parts: [String] = []
+                    for _ in 0..<(try reader.count()) { parts.append(try reader.string()) }
+                    keys.append(IdentifierKey(kind: IdentifierKind.allCases[Int(kindIndex)], value: value,
+                                              qualifier: qualifier, nameParts: parts))
                 }
                 var aliases: [String] = []
                 for _ in 0..<(try reader.count()) { aliases.append(try reader.string()) }

@@ -10,7 +10,7 @@
 /// - `Abd`, `Abu`, `Ben`/`Bin`/`Ibn`, `Ould`, `ag` bind to the next word, and a fused article is
 ///   dropped, so `Abdelkader`, `Abd al-Qadir` and `Abdul Qadir` agree, as do `Ben Youssef` and `Benyoussef`;
 /// - digraphs and letters that render one Arabic sound are merged (`kh`→k, `sh`/`ch`→s, `th`→t,
-///   `dh`→d, `gh`→g, `dj`→j, `q`/`c`→k, `ph`→f, `ou`→u); doubled letters count once;
+///   `dh`→d, `gh`→g, `dj`→j, `q`/`c`→k, `ph`→f); doubled letters count once;
 /// - a final `h` after a vowel (ta marbuta: `Fatimah`/`Fatima`) is dropped;
 /// - vowels are dropped, since short vowels are not written in Arabic and each
 ///   transliteration guesses them: `Mohamed`, `Mohammed`, `Muhammad` are all `MHMD`;
@@ -87,22 +87,38 @@ public enum NameNormalizer {
 
     /// Consonant skeleton of one Latin name part; Arabic-script parts pass through.
     static func skeleton(_ word: String) -> String {
-        guard word.unicodeScalars.allSatisfy(\.isASCII) else { return word }
-        var text = word
+        guard word.utf8.allSatisfy({ $0 < 0x80 }) else { return word }
+        var letters = Array(word.utf8)
+        func isVowel(_ letter: UInt8) -> Bool { "AEIOUY".utf8.contains(letter) }
         // Final ta marbuta is written -a or -ah (Fatima/Fatimah, Aisha/Aishah).
-        if text.count > 2, text.hasSuffix("H"), let before = text.dropLast().last, "AEIOU".contains(before) {
-            text.removeLast()
+        if letters.count > 2, letters[letters.count - 1] == UInt8(ascii: "H"), isVowel(letters[letters.count - 2]) {
+            letters.removeLast()
         }
-        // French-style soft c before e/i is s (Belkacem); other c is k.
-        for (from, to) in [("CE", "SE"), ("CI", "SI"), ("KH", "K"), ("GH", "G"), ("SH", "S"), ("CH", "S"), ("TH", "T"),
-                           ("DH", "D"), ("PH", "F"), ("DJ", "J"), ("CK", "K"), ("Q", "K"), ("C", "K"), ("OU", "U"), ("X", "KS")] {
-            text = text.replacingOccurrences(of: from, with: to)
+        var out: [UInt8] = []
+        func emit(_ letter: Character) {
+            guard let byte = letter.asciiValue, !isVowel(byte), out.last != byte else { return }
+            out.append(byte)
         }
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where !"AEIOUY".unicodeScalars.contains(scalar) {
-            if out.last != scalar { out.append(scalar) }
+        var index = 0
+        while index < letters.count {
+            let letter = Character(Unicode.Scalar(letters[index]))
+            let next = index + 1 < letters.count ? Character(Unicode.Scalar(letters[index + 1])) : " "
+            // Digraphs and letters that render one Arabic sound; French soft c before e/i is s.
+            switch (letter, next) {
+            case ("K", "H"), ("C", "K"): emit("K"); index += 2
+            case ("G", "H"): emit("G"); index += 2
+            case ("S", "H"), ("C", "H"): emit("S"); index += 2
+            case ("T", "H"): emit("T"); index += 2
+            case ("D", "H"): emit("D"); index += 2
+            case ("P", "H"): emit("F"); index += 2
+            case ("D", "J"): emit("J"); index += 2
+            case ("C", "E"), ("C", "I"): emit("S"); index += 1
+            case ("C", _), ("Q", _): emit("K"); index += 1
+            case ("X", _): emit("K"); emit("S"); index += 1
+            default: emit(letter); index += 1
+            }
         }
-        return out.isEmpty ? text : String(out)
+        return out.isEmpty ? word : String(decoding: out, as: UTF8.self)
     }
 
     /// Whether two skeletons can be one name part: equal, with `G` matching `K` or `J`.
@@ -120,7 +136,11 @@ public enum NameNormalizer {
     /// Whether two names may belong to one person: at least two parts agree (or every
     /// part of a one-part name). A missing name contradicts nothing.
     public static func compatible(_ a: String, _ b: String) -> Bool {
-        let left = tokens(a), right = tokens(b)
+        compatible(parts: tokens(a), tokens(b))
+    }
+
+    /// `compatible` on names already reduced by `tokens`.
+    static func compatible(parts left: [String], _ right: [String]) -> Bool {
         if left.isEmpty || right.isEmpty { return true }
         let (short, long) = left.count <= right.count ? (left, right) : (right, left)
         var unused = long
