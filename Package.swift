@@ -130,5 +130,14 @@ let package = Package(
             name: "HubTests",
             dependencies: ["Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport"]
         ),
+        .testTarget(
+            name: "IBMCtlTests",
+            dependencies: [
+                "IBMCtl", "Journal", "IBMProtocol", "ZeroMQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
     ]
 )

@@ -19,6 +19,14 @@ public final class PictureFollower {
     private let sync: SyncClient
     private var synced = false
     private var lastHeartbeat: Int64 = 0
+    private var lastFeedTraffic: Int64?
+
+    /// Milliseconds since the feed last delivered anything (an event or a heartbeat);
+    /// nil before the first. The hub sends a heartbeat every second, so a large value
+    /// means the connection is down.
+    public var millisecondsSinceFeedTraffic: Int64? {
+        lastFeedTraffic.map { monotonicMilliseconds() - $0 }
+    }
 
     public init(context: ZMQContext, address: HubAddress, security: ClientSecurity, receiveHWM: Int = 100_000) throws {
         feed = try context.makeSocket(.sub)
@@ -48,6 +56,7 @@ public final class PictureFollower {
         while monotonicMilliseconds() < deadline, !until() {
             guard try poller.poll(timeoutMilliseconds: 50).isReadable(0) else { continue }
             while let frames = try feed.receiveMultipart(dontWait: true) {
+                lastFeedTraffic = monotonicMilliseconds()
                 guard frames.count == 2 else { continue }
                 let topic = String(decoding: frames[0], as: UTF8.self)
                 if topic.hasSuffix("/hb") {

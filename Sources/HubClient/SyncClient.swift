@@ -77,7 +77,16 @@ public final class SyncClient {
                 case let .error(failure):
                     throw HubClientError.refused(code: "\(failure.code)", reason: failure.reason)
                 default:
-                    try handle(reply)
+                    do {
+                        try handle(reply)
+                    } catch {
+                        // The caller stopped early: free the hub's stream now, not at its idle timeout.
+                        var cancel = Ibm_V1_SyncRequest()
+                        cancel.requestID = requestID
+                        cancel.cancel = Ibm_V1_Cancel()
+                        _ = try? socket.send(try cancel.serializedBytes() as [UInt8], dontWait: true)
+                        throw error
+                    }
                     consumed += 1
                     // Refill credit in halves so the hub keeps streaming while we work.
                     if consumed >= max(credit / 2, 1) {

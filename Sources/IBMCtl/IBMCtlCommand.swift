@@ -9,7 +9,7 @@ import Journal
 public struct IBMCtlCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ibmctl",
-        abstract: "Operate and watch IBM Hub: watch, replay, verify, publish, keys, status.",
+        abstract: "Operate and watch IBM Hub: watch, replay, verify, publish, keys, status, correlate.",
         discussion: """
             With no --hub, commands talk to the hub of `make demo` on 127.0.0.1 (ports 7701 ingest, \
             7702 feed, 7703 sync, 7780 http) as identity `coordinator`, with the keys in .dev/keys.
@@ -17,7 +17,7 @@ public struct IBMCtlCommand: ParsableCommand {
             Exit codes: 0 ok; 1 the check failed (verify found a bad record, publish left an alert \
             unanswered, status found the hub unhealthy); 2 usage or connection error.
             """,
-        subcommands: [Watch.self, Replay.self, Verify.self, Publish.self, Keys.self, Status.self])
+        subcommands: [Watch.self, Replay.self, Verify.self, Publish.self, Keys.self, Status.self, Correlate.self])
 
     public init() {}
 
@@ -48,7 +48,7 @@ public struct IBMCtlCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                // --help, --version: ArgumentParser prints them on stdout.
+                // --help and --version: ArgumentParser prints them on stdout and exits 0.
                 exit(withError: error)
             }
             if code == .validationFailure {
@@ -56,8 +56,10 @@ public struct IBMCtlCommand: ParsableCommand {
                 return 2
             }
             if error is ExitCode { return code.rawValue }
+            // Anything else (a socket that cannot bind, a file that cannot be read) is an
+            // environment problem, not a failed check.
             StandardError.write("ibmctl: \(fullMessage(for: error))\n")
-            return code.rawValue == 1 ? 2 : code.rawValue
+            return 2
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HubClient
 import IBMProtocol
 import ZeroMQ
@@ -10,8 +11,10 @@ struct Publish: ParsableCommand {
         discussion: """
             FILE holds alerts in the JSON form of DESIGN.md §4: one object, an array of objects, \
             or one object per line (JSON lines); - reads standard input. Each alert is sent as \
-            the identity given with --as; against a hub started with --insecure, --as may be left \
-            out and each alert's own `origin` is used.
+            the identity given with --as, whose key the hub maps to the origin. Against a hub \
+            started with --insecure, --as may be left out and each alert's own `origin` is used \
+            (with --as, every alert's origin is set to it), so one mixed file from all three \
+            agencies can be published in one go.
 
             One JSON line per answer is printed on stdout, in the order the answers arrive:
               {"alert_id":"…","outcome":"accepted|duplicate|correlated","seq":N,"incident_id":"…"}
@@ -123,7 +126,7 @@ struct Publish: ParsableCommand {
         }
         if sent > 0, answered == 0 {
             throw CtlError.connection("""
-                no answer from the hub at \(address.ingest) within \(Display.duration(seconds: timeout)): \
+                no answer from the hub at \(address.ingest) within \(String(format: "%g", timeout)) s: \
                 is it running\(identityOptions.insecure ? " with --insecure" : ", and does it admit this identity's key")?
                 """)
         }

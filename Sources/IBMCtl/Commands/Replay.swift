@@ -50,10 +50,11 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Last sequence number (inclusive).", valueName: "seq"))
     var untilSeq: UInt64?
 
-    @Option(help: ArgumentHelp("Only records journaled at or after this time.", valueName: "time"))
+    // Unconditional, so that relative times like -2h are not taken for flags.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only records journaled at or after this time.", valueName: "time"))
     var since: TimeArgument?
 
-    @Option(help: ArgumentHelp("Only records journaled before this time.", valueName: "time"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only records journaled before this time.", valueName: "time"))
     var until: TimeArgument?
 
     @OptionGroup(title: "Filters")
@@ -169,6 +170,10 @@ struct Replay: ParsableCommand {
                 case .alert:
                     sink.accept(.alert(seq: record.seq, recordedAt: record.recordedAt,
                                        try Ibm_V1_Alert(serializedBytes: record.body)))
+                case .event where sink.format == nil:
+                    // Only republished: the journal's columns give the topic, no need to decode.
+                    sink.accept(.rawEvent(seq: record.seq, recordedAt: record.recordedAt, body: record.body,
+                                          topic: FeedRepublisher.topic(category: record.category, sector: record.sector)))
                 case .event:
                     sink.accept(.event(seq: record.seq, recordedAt: record.recordedAt,
                                        try Ibm_V1_PictureEvent(serializedBytes: record.body), body: record.body))
@@ -220,11 +225,28 @@ struct Replay: ParsableCommand {
                 }
                 return
             }
-            // Paced: the hub drops a stream that grants no credit for a minute, and pacing can
-            // hold a chunk far longer; ask for one short window at a time, each sent in full.
+            // Paced: pacing can hold a chunk far longer than the hub keeps a stream that gets no
+            // credit, so ask for one window of seqs at a time, each sent in full at once.
             let window: UInt64 = 4096
-            var next = max(fromSeq ?? 1, 1)
+            client.credit = UInt32(window)
             let last = untilSeq ?? UInt64(Int64.max)
+            var next: UInt64
+            if let fromSeq {
+                next = fromSeq
+            } else {
+                // The first seq kept and matching: the hub knows it, so ask for one record.
+                var probe = request
+                probe.credit = 1
+                var first: UInt64?
+                do {
+                    try client.replay(probe) { record in
+                        first = record.seq
+                        throw Stop()
+                    }
+                } catch is Stop {}
+                guard let first else { return }
+                next = first
+            }
             while next <= last {
                 request.fromSeq = next
                 request.untilSeq = min(next + window - 1, last)
@@ -247,10 +269,12 @@ enum ReplayedRecord {
     case alert(seq: UInt64, recordedAt: Int64, Ibm_V1_Alert)
     /// `body` holds the journal's bytes when known, so republishing needs no re-encoding.
     case event(seq: UInt64, recordedAt: Int64, Ibm_V1_PictureEvent, body: [UInt8]?)
+    /// An event that is only republished, never printed, so never decoded.
+    case rawEvent(seq: UInt64, recordedAt: Int64, body: [UInt8], topic: String)
 
     var recordedAt: Int64 {
         switch self {
-        case let .alert(_, recordedAt, _), let .event(_, recordedAt, _, _): recordedAt
+        case let .alert(_, recordedAt, _), let .event(_, recordedAt, _, _), let .rawEvent(_, recordedAt, _, _): recordedAt
         }
     }
 }
@@ -286,6 +310,7 @@ final class ReplaySink {
             switch record {
             case let .alert(_, _, alert): output.writeLine(codec.encode(alert))
             case let .event(_, _, event, _): output.writeLine(JSONWriter.bytes(PictureJSON.event(event)))
+            case .rawEvent: break
             }
         case .table?:
             if !headerWritten {
@@ -296,10 +321,16 @@ final class ReplaySink {
         case .cap?, nil:
             break
         }
-        if case let .event(_, _, event, body) = record, let publisher {
-            // Hand stdout over before possibly waiting on a slow subscriber.
-            if speed != .max { output.flush() }
-            publisher.publish(event, body: body)
+        if let publisher {
+            switch record {
+            case let .event(_, _, event, body):
+                publisher.publish(topic: FeedRepublisher.topic(for: event),
+                                  body: body ?? ((try? event.serializedBytes()) ?? []))
+            case let .rawEvent(_, _, body, topic):
+                publisher.publish(topic: topic, body: body)
+            case .alert:
+                break
+            }
         }
         if speed != .max { output.flush() }
     }
@@ -335,6 +366,8 @@ final class ReplaySink {
             [String(seq), Display.time(unixMilliseconds: recordedAt), event.kind.jsonName ?? "event", event.incident.id,
              Display.agencies(event.incident), event.incident.category.jsonName ?? "", event.incident.location.sector,
              event.incident.highestSeverity.jsonName ?? "", event.incident.headline]
+        case let .rawEvent(seq, recordedAt, _, topic):
+            [String(seq), Display.time(unixMilliseconds: recordedAt), "event", "", "", topic, "", "", ""]
         }
     }
 
@@ -391,15 +424,21 @@ final class FeedRepublisher {
         }
     }
 
-    /// Sends one event under the hub's feed topic; waits while a subscriber is at its HWM.
-    func publish(_ event: Ibm_V1_PictureEvent, body: [UInt8]?) {
-        let category = event.incident.category.jsonName ?? "other"
-        let sector = event.incident.location.sector.isEmpty ? "-" : event.incident.location.sector
-        let topic = Array("all/ev/\(category)/\(sector)".utf8)
-        let bytes: [UInt8] = body ?? ((try? event.serializedBytes()) ?? [])
+    /// The hub's feed topic of an event: `all/ev/<category>/<sector>`.
+    static func topic(category: String, sector: String) -> String {
+        "all/ev/\(category.isEmpty ? "other" : category)/\(sector.isEmpty ? "-" : sector)"
+    }
+
+    static func topic(for event: Ibm_V1_PictureEvent) -> String {
+        topic(category: event.incident.category.jsonName ?? "", sector: event.incident.location.sector)
+    }
+
+    /// Sends one event; waits while a subscriber is at its HWM.
+    func publish(topic: String, body: [UInt8]) {
+        let topicBytes = Array(topic.utf8)
         while !Interrupt.requested {
             do {
-                if try socket.sendMultipart([topic, bytes], dontWait: true) { return }
+                if try socket.sendMultipart([topicBytes, body], dontWait: true) { return }
             } catch {
                 StandardError.write("ibmctl: publishing on \(endpoint) failed: \(error)\n")
                 return

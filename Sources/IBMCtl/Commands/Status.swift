@@ -28,13 +28,13 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let address = try hubOptions.address()
-        let where_ = "\(address.host):\(address.httpPort)"
+        let endpoint = "\(address.host):\(address.httpPort)"
         let wait = Int(timeout * 1000)
         func get(_ path: String) throws(CtlError) -> HTTPGet.Response {
             do {
                 return try HTTPGet.fetch(host: address.host, port: address.httpPort, path: path, timeoutMilliseconds: wait)
             } catch {
-                throw .connection("hub \(where_): unreachable: \(error)")
+                throw .connection("hub \(endpoint): unreachable: \(error)")
             }
         }
         let health = try get("/healthz")
@@ -58,7 +58,7 @@ struct Status: ParsableCommand {
         if case let .string(text)? = healthJSON?["status"] { state += " (\(text))" } else if !up {
             state += " (HTTP \(health.status))"
         }
-        output.write("hub \(where_): \(state)\n")
+        output.write("hub \(endpoint): \(state)\n")
         func row(_ label: String, _ value: String) {
             output.write("  " + Display.fit(label, 16) + value + "\n")
         }

@@ -15,8 +15,9 @@ final class LiveTable: PictureView {
     private var recoveries = 0
     private var dirty = true
     private var lastDraw: Int64 = 0
-    /// Events per whole second, for the last few seconds.
-    private var buckets: [(second: Int64, count: Int)] = []
+    /// Events per tenth of a second, for the last few seconds.
+    private var buckets: [(slot: Int64, count: Int)] = []
+    private let started = monotonicMilliseconds()
 
     init(output: BufferedOutput, hub: String, filter: IncidentFilter) {
         self.output = output
@@ -49,12 +50,12 @@ final class LiveTable: PictureView {
     }
 
     func event(_ event: Ibm_V1_PictureEvent, follower: PictureFollower) {
-        let second = monotonicMilliseconds() / 1000
-        if let last = buckets.last, last.second == second {
+        let slot = monotonicMilliseconds() / 100
+        if let last = buckets.last, last.slot == slot {
             buckets[buckets.count - 1].count += 1
         } else {
-            buckets.append((second, 1))
-            buckets.removeAll { $0.second < second - 10 }
+            buckets.append((slot, 1))
+            buckets.removeAll { $0.slot < slot - 50 }
         }
         if event.kind == .closed || !filter.matches(event.incident) {
             incidents[event.incident.id] = nil
@@ -75,11 +76,12 @@ final class LiveTable: PictureView {
         draw()
     }
 
-    /// Events per second over the last five whole seconds.
+    /// Events per second over the last five seconds (or since the start, if shorter).
     private var rate: Double {
-        let now = monotonicMilliseconds() / 1000
-        let recent = buckets.filter { $0.second >= now - 5 && $0.second < now }
-        return Double(recent.reduce(0) { $0 + $1.count }) / 5
+        let now = monotonicMilliseconds()
+        let window = max(min(5000, now - started), 100)
+        let recent = buckets.filter { $0.slot >= (now - window) / 100 }
+        return Double(recent.reduce(0) { $0 + $1.count }) * 1000 / Double(window)
     }
 
     private func connectionText() -> String {
@@ -105,7 +107,7 @@ final class LiveTable: PictureView {
         let header = "ibmctl watch \(hub) · \(connectionText()) · seq \(lastSeq) · "
             + String(format: "%.1f", rate) + " ev/s · \(incidents.count) open" + (recoveries > 0 ? " · \(recoveries) gaps filled" : "")
         screen += header + "\u{1B}[K\n"
-        let widths = [11, 21, 7, 20, 9, 7, 4]
+        let widths = [12, 21, 7, 20, 9, 7, 4]
         let titles = ["TIME (UTC)", "CATEGORY", "SECTOR", "PLACE", "SEVERITY", "AGENCY", "#"]
         var head = ""
         for (title, width) in zip(titles, widths) { head += Display.fit(title, width - 1) + " " }

@@ -4,7 +4,7 @@ final class ProgressBar {
     private let label: String
     private let enabled: Bool
     private let started = monotonicMilliseconds()
-    private var lastDrawn: Int64 = 0
+    private lazy var lastDrawn: Int64 = started
     private var drawn = false
     /// Work in units of the caller's choice (e.g. seqs); nil when unknown.
     var total: UInt64?
