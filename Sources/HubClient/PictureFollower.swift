@@ -18,7 +18,6 @@ public final class PictureFollower {
     private let feed: Socket
     private let sync: SyncClient
     private var synced = false
-    private var lastHeartbeat: Int64 = 0
     private var lastFeedTraffic: Int64?
 
     /// Milliseconds since the feed last delivered anything (an event or a heartbeat);

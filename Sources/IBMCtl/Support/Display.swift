@@ -20,25 +20,12 @@ enum Display {
         let clock = seconds % 86_400
         let hours = clock / 3600, minutes = clock % 3600 / 60, secs = clock % 60
         if day == nowDay { return String(format: "%02d:%02d:%02d", hours, minutes, secs) }
-        let (_, month, dayOfMonth) = civil(daysSinceEpoch: day)
+        let (_, month, dayOfMonth) = RFC3339.civilFromDays(Int(day))
         return String(format: "%02d-%02d %02d:%02d", month, dayOfMonth, hours, minutes)
     }
 
     static func time(_ timestamp: Google_Protobuf_Timestamp) -> String {
         time(unixMilliseconds: timestamp.unixMilliseconds)
-    }
-
-    /// Proleptic Gregorian date of a day count (Howard Hinnant's algorithm).
-    static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut).
