@@ -100,30 +100,18 @@ public final class JournalReader {
         _ visit: (JournalRecord) throws -> Bool
     ) throws {
         let operation = "scan"
-        guard queue != nil else { throw closedError(operation) }
-        guard chunkSize > 0 else {
-            throw JournalError(.invalidArgument, operation: operation, path: path, message: "chunkSize must be positive")
-        }
-        if let kinds = filter.kinds, kinds.isEmpty { return }
-        let upper = min(through, UInt64(Int64.max))
-        var next = max(from, 1)
-        guard next <= upper else { return }
+        guard let (first, upper) = try scanRange(operation, from: from, through: through, filter: filter, chunkSize: chunkSize)
+        else { return }
+        var next = first
         let (sql, filterArguments) = Self.scanQuery(filter)
         var chunk: [JournalRecord] = []
         chunk.reserveCapacity(min(chunkSize, 65_536))
         while next <= upper {
             chunk.removeAll(keepingCapacity: true)
             let start = next
-            try read(operation, singleStatement: true) { db in
-                let statement = try db.cachedStatement(sql: sql)
-                var arguments: [(any DatabaseValueConvertible)?] = [Int64(start), Int64(upper)]
-                arguments.append(contentsOf: filterArguments)
-                arguments.append(chunkSize)
-                statement.setUncheckedArguments(StatementArguments(arguments))
-                try db.forEachRawRow(statement) { row in
-                    chunk.append(try decode(row, operation: operation))
-                    return true
-                }
+            try readChunk(operation, sql: sql, filterArguments: filterArguments, from: start, through: upper,
+                          chunkSize: chunkSize) { row in
+                chunk.append(try decode(row, operation: operation))
             }
             for record in chunk {
                 if try !visit(record) { return }
@@ -141,14 +129,9 @@ public final class JournalReader {
         _ visit: (_ seq: UInt64, _ kind: RecordKind, _ body: UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         let operation = "scanBodies"
-        guard queue != nil else { throw closedError(operation) }
-        guard chunkSize > 0 else {
-            throw JournalError(.invalidArgument, operation: operation, path: path, message: "chunkSize must be positive")
-        }
-        if let kinds = filter.kinds, kinds.isEmpty { return }
-        let upper = min(through, UInt64(Int64.max))
-        var next = max(from, 1)
-        guard next <= upper else { return }
+        guard let (first, upper) = try scanRange(operation, from: from, through: through, filter: filter, chunkSize: chunkSize)
+        else { return }
+        var next = first
         let (sql, filterArguments) = Self.scanQuery(filter, columns: "seq, kind, body")
         var bytes: [UInt8] = []
         var entries: [(seq: UInt64, kind: RecordKind, end: Int)] = []
@@ -157,22 +140,15 @@ public final class JournalReader {
             bytes.removeAll(keepingCapacity: true)
             entries.removeAll(keepingCapacity: true)
             let start = next
-            try read(operation, singleStatement: true) { db in
-                let statement = try db.cachedStatement(sql: sql)
-                var arguments: [(any DatabaseValueConvertible)?] = [Int64(start), Int64(upper)]
-                arguments.append(contentsOf: filterArguments)
-                arguments.append(chunkSize)
-                statement.setUncheckedArguments(StatementArguments(arguments))
-                try db.forEachRawRow(statement) { row in
-                    let kindValue = row.int64(1)
-                    guard kindValue >= 0, kindValue <= 255, let kind = RecordKind(rawValue: UInt8(kindValue)) else {
-                        throw JournalError(.corrupt, operation: operation, path: path,
-                                           message: "record \(row.int64(0)) has an unknown kind \(kindValue)")
-                    }
-                    bytes.append(contentsOf: row.blobBytes(2))
-                    entries.append((UInt64(bitPattern: row.int64(0)), kind, bytes.count))
-                    return true
+            try readChunk(operation, sql: sql, filterArguments: filterArguments, from: start, through: upper,
+                          chunkSize: chunkSize) { row in
+                let kindValue = row.int64(1)
+                guard kindValue >= 0, kindValue <= 255, let kind = RecordKind(rawValue: UInt8(kindValue)) else {
+                    throw JournalError(.corrupt, operation: operation, path: path,
+                                       message: "record \(row.int64(0)) has an unknown kind \(kindValue)")
                 }
+                bytes.append(contentsOf: row.blobBytes(2))
+                entries.append((UInt64(bitPattern: row.int64(0)), kind, bytes.count))
             }
             let stop = try bytes.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws -> Bool in
                 var begin = 0
@@ -197,6 +173,38 @@ public final class JournalReader {
     }
 
     // MARK: - Internals
+
+    /// Checks a scan's arguments; the seq range to read, or nil when there is nothing to read.
+    private func scanRange(
+        _ operation: String, from: UInt64, through: UInt64, filter: RecordFilter, chunkSize: Int
+    ) throws(JournalError) -> (first: UInt64, upper: UInt64)? {
+        guard queue != nil else { throw closedError(operation) }
+        guard chunkSize > 0 else {
+            throw JournalError(.invalidArgument, operation: operation, path: path, message: "chunkSize must be positive")
+        }
+        if let kinds = filter.kinds, kinds.isEmpty { return nil }
+        let upper = min(through, UInt64(Int64.max))
+        let first = max(from, 1)
+        return first <= upper ? (first, upper) : nil
+    }
+
+    /// Runs one chunk of a scan query (at most `chunkSize` rows from seq `from`), row by row.
+    private func readChunk(
+        _ operation: String, sql: String, filterArguments: [(any DatabaseValueConvertible)?],
+        from: UInt64, through upper: UInt64, chunkSize: Int, _ handle: (RawRow) throws -> Void
+    ) throws {
+        try read(operation, singleStatement: true) { db in
+            let statement = try db.cachedStatement(sql: sql)
+            var arguments: [(any DatabaseValueConvertible)?] = [Int64(from), Int64(upper)]
+            arguments.append(contentsOf: filterArguments)
+            arguments.append(chunkSize)
+            statement.setUncheckedArguments(StatementArguments(arguments))
+            try db.forEachRawRow(statement) { row in
+                try handle(row)
+                return true
+            }
+        }
+    }
 
     static let lookupAlertSQL =
         "SELECT \(JournalSchema.recordColumns) FROM records WHERE kind = 1 AND origin = ? AND alert_id = ?"

@@ -245,7 +245,7 @@ final class HubCore {
     private func publish(_ received: Ibm_V1_Alert, identity: String?, envelope: [[UInt8]], now: Int64, ingest: Socket) {
         metrics.alertsReceived.increment()
         var alert = received
-        let alertID = String(alert.id.prefix(configuration.limits.maxMessageBytes))
+        let alertID = String(alert.id.prefix(validator.limits.maxIDBytes))
         func refuse(_ code: Ibm_V1_ErrorCode, _ reason: String, retryAfter: UInt32 = 0) {
             send(nack(alertID: alertID, code, reason, retryAfter: retryAfter), envelope: envelope, on: ingest)
         }
