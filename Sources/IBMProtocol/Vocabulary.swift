@@ -174,6 +174,7 @@ extension Ibm_V1_CloseReason: JSONSpelledEnum {
         case .cancelled: "cancelled"
         case .idle: "idle"
         case .merged: "merged"
+        case .withdrawn: "withdrawn"
         case .unspecified, .UNRECOGNIZED: nil
         }
     }

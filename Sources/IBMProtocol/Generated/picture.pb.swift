@@ -114,6 +114,9 @@ public nonisolated enum Ibm_V1_CloseReason: SwiftProtobuf.Enum, Swift.CaseIterab
 
   /// merged into another incident (see merged_into)
   case merged // = 3
+
+  /// still open, but no contribution is released to this subscriber any more
+  case withdrawn // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -126,6 +129,7 @@ public nonisolated enum Ibm_V1_CloseReason: SwiftProtobuf.Enum, Swift.CaseIterab
     case 1: self = .cancelled
     case 2: self = .idle
     case 3: self = .merged
+    case 4: self = .withdrawn
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -136,6 +140,7 @@ public nonisolated enum Ibm_V1_CloseReason: SwiftProtobuf.Enum, Swift.CaseIterab
     case .cancelled: return 1
     case .idle: return 2
     case .merged: return 3
+    case .withdrawn: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -146,6 +151,7 @@ public nonisolated enum Ibm_V1_CloseReason: SwiftProtobuf.Enum, Swift.CaseIterab
     .cancelled,
     .idle,
     .merged,
+    .withdrawn,
   ]
 
 }
@@ -392,7 +398,7 @@ public nonisolated struct Ibm_V1_PictureEvent: Sendable {
   /// Clears the value of `idleAsOf`. Subsequent reads from it will return its default value.
   public mutating func clearIdleAsOf() {self._idleAsOf = nil}
 
-  /// seq of the previous event on the same feed channel (0 for none)
+  /// seq of the previous event sent on the same feed channel (0 for none)
   public var prevSeq: UInt64 = 0
 
   /// for CLOSE_REASON_MERGED: the incident that absorbed this one
@@ -421,7 +427,7 @@ nonisolated extension Ibm_V1_EventKind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Ibm_V1_CloseReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CLOSE_REASON_UNSPECIFIED\0\u{1}CLOSE_REASON_CANCELLED\0\u{1}CLOSE_REASON_IDLE\0\u{1}CLOSE_REASON_MERGED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CLOSE_REASON_UNSPECIFIED\0\u{1}CLOSE_REASON_CANCELLED\0\u{1}CLOSE_REASON_IDLE\0\u{1}CLOSE_REASON_MERGED\0\u{1}CLOSE_REASON_WITHDRAWN\0")
 }
 
 nonisolated extension Ibm_V1_Contribution: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

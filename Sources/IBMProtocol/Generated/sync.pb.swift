@@ -37,6 +37,9 @@ public nonisolated enum Ibm_V1_SyncErrorCode: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// from_seq is older than the oldest kept record
   case pruned // = 6
+
+  /// the connection's key is not (or no longer) admitted
+  case forbidden // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -52,6 +55,7 @@ public nonisolated enum Ibm_V1_SyncErrorCode: SwiftProtobuf.Enum, Swift.CaseIter
     case 4: self = .unavailable
     case 5: self = .unknownRequest
     case 6: self = .pruned
+    case 7: self = .forbidden
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -65,6 +69,7 @@ public nonisolated enum Ibm_V1_SyncErrorCode: SwiftProtobuf.Enum, Swift.CaseIter
     case .unavailable: return 4
     case .unknownRequest: return 5
     case .pruned: return 6
+    case .forbidden: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -78,6 +83,7 @@ public nonisolated enum Ibm_V1_SyncErrorCode: SwiftProtobuf.Enum, Swift.CaseIter
     .unavailable,
     .unknownRequest,
     .pruned,
+    .forbidden,
   ]
 
 }
@@ -424,7 +430,7 @@ public nonisolated struct Ibm_V1_SyncError: Sendable {
 fileprivate nonisolated let _protobuf_package = "ibm.v1"
 
 nonisolated extension Ibm_V1_SyncErrorCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SYNC_ERROR_CODE_UNSPECIFIED\0\u{1}SYNC_ERROR_CODE_MALFORMED\0\u{1}SYNC_ERROR_CODE_INVALID\0\u{1}SYNC_ERROR_CODE_RATE_LIMITED\0\u{1}SYNC_ERROR_CODE_UNAVAILABLE\0\u{1}SYNC_ERROR_CODE_UNKNOWN_REQUEST\0\u{1}SYNC_ERROR_CODE_PRUNED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SYNC_ERROR_CODE_UNSPECIFIED\0\u{1}SYNC_ERROR_CODE_MALFORMED\0\u{1}SYNC_ERROR_CODE_INVALID\0\u{1}SYNC_ERROR_CODE_RATE_LIMITED\0\u{1}SYNC_ERROR_CODE_UNAVAILABLE\0\u{1}SYNC_ERROR_CODE_UNKNOWN_REQUEST\0\u{1}SYNC_ERROR_CODE_PRUNED\0\u{1}SYNC_ERROR_CODE_FORBIDDEN\0")
 }
 
 nonisolated extension Ibm_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
