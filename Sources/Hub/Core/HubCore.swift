@@ -191,13 +191,6 @@ final class HubCore {
 
     // MARK: Ingest
 
-    private static let decodingOptions: BinaryDecodingOptions = {
-        var options = BinaryDecodingOptions()
-        options.messageDepthLimit = 16
-        options.discardUnknownFields = true
-        return options
-    }()
-
     private func drainIngest(_ ingest: Socket) throws {
         var budget = configuration.journal.maxBatchRecords / 2
         while budget > 0, let message = try ingest.receiveFrames(dontWait: true) {
@@ -209,7 +202,7 @@ final class HubCore {
     private func handle(_ message: ReceivedFrames, now: Int64, ingest: Socket) {
         // [routing id][payload], or [routing id][empty][payload] from a REQ client.
         let frames = message.frames
-        guard frames.count == 2 || (frames.count == 3 && frames[1].isEmpty), !frames[0].isEmpty else {
+        guard let routed = RoutedRequest(frames: frames) else {
             metrics.framesMalformed.increment()
             if frames.count >= 2, !frames[0].isEmpty {
                 send(nack(alertID: "", .malformed, "expected one frame holding an IngestRequest, got \(frames.count - 1)"),
@@ -217,10 +210,10 @@ final class HubCore {
             }
             return
         }
-        let envelope = Array(frames.dropLast())
+        let envelope = routed.envelope
         let request: Ibm_V1_IngestRequest
         do {
-            request = try Ibm_V1_IngestRequest(serializedBytes: frames[frames.count - 1], options: Self.decodingOptions)
+            request = try RequestDecoding.ingestRequest(routed.payload)
         } catch {
             metrics.framesMalformed.increment()
             send(nack(alertID: "", .malformed, "not a valid IngestRequest: \(error)"), envelope: envelope, on: ingest)

@@ -38,8 +38,7 @@ final class SyncServer {
     private let logger: Logger
     private var streams: [StreamKey: Stream] = [:]
     private var order: [StreamKey] = []
-
-    static let defaultCredit = 16
+    private let validator = SyncRequestValidator()
 
     init(socket: Socket, reader: JournalReader, picture: PublishedPicture, limits: HubConfiguration.Limits,
          metrics: HubMetrics, status: HubStatus, logger: Logger) {
@@ -73,63 +72,62 @@ final class SyncServer {
     // MARK: Requests
 
     private func handle(_ message: ReceivedFrames) {
-        let frames = message.frames
-        guard frames.count == 2 || (frames.count == 3 && frames[1].isEmpty), !frames[0].isEmpty else { return }
-        let envelope = Array(frames.dropLast())
+        guard let routed = RoutedRequest(frames: message.frames) else { return }
+        let envelope = routed.envelope
         let request: Ibm_V1_SyncRequest
+        let checked: CheckedSyncRequest
         do {
-            var options = BinaryDecodingOptions()
-            options.messageDepthLimit = 8
-            request = try Ibm_V1_SyncRequest(serializedBytes: frames[frames.count - 1], options: options)
+            request = try RequestDecoding.syncRequest(routed.payload)
         } catch {
             metrics.syncRequest("malformed")
             reply(error: .malformed, "not a valid SyncRequest: \(error)", requestID: 0, envelope: envelope)
             return
         }
-        let key = StreamKey(routingID: frames[0], requestID: request.requestID)
+        do {
+            checked = try validator.check(request)
+        } catch {
+            metrics.syncRequest(error.code == .malformed ? "malformed" : "invalid")
+            reply(error: error.code, error.reason, requestID: request.requestID, envelope: envelope)
+            return
+        }
+        let key = StreamKey(routingID: envelope[0], requestID: request.requestID)
         let now = HubCore.now()
-        switch request.body {
-        case let .snapshot(snapshot):
+        switch checked {
+        case let .snapshot(filter, credit):
             metrics.syncRequest("snapshot")
             guard admit(key, envelope: envelope) else { return }
             let (incidents, high) = picture.snapshot()
-            let filtered = incidents.filter { Self.matches($0, snapshot.filter) }
+            let filtered = incidents.filter { Self.matches($0, filter) }
             start(key, Stream(envelope: envelope, work: .snapshot(incidents: filtered, position: 0, highSeq: high),
-                              credit: Self.credit(snapshot.credit), lastActivity: now))
+                              credit: credit, lastActivity: now))
         case let .replay(replay):
             metrics.syncRequest("replay")
             guard admit(key, envelope: envelope) else { return }
             do {
                 let work = try plan(replay)
-                start(key, Stream(envelope: envelope, work: work, credit: Self.credit(replay.credit), lastActivity: now))
+                start(key, Stream(envelope: envelope, work: work, credit: replay.credit, lastActivity: now))
             } catch let failure as SyncFailure {
                 reply(error: failure.code, failure.reason, requestID: request.requestID, envelope: envelope)
             } catch {
                 reply(error: .unavailable, "journal: \(error)", requestID: request.requestID, envelope: envelope)
             }
-        case let .credit(credit):
+        case let .credit(chunks):
             guard var stream = streams[key] else {
                 reply(error: .unknownRequest, "no running request \(request.requestID)", requestID: request.requestID,
                       envelope: envelope)
                 return
             }
-            stream.credit = min(stream.credit + Int(credit.chunks), 1024)
+            stream.credit = min(stream.credit + chunks, validator.maxCredit)
             stream.lastActivity = now
             streams[key] = stream
         case .cancel:
             finish(key)
-        case nil:
-            reply(error: .malformed, "SyncRequest has no body", requestID: request.requestID, envelope: envelope)
         }
     }
 
     private struct SyncFailure: Error {
         var code: Ibm_V1_SyncErrorCode
         var reason: String
-    }
-
-    private static func credit(_ asked: UInt32) -> Int {
-        asked == 0 ? defaultCredit : min(Int(asked), 1024)
     }
 
     private func admit(_ key: StreamKey, envelope: [[UInt8]]) -> Bool {
@@ -152,7 +150,7 @@ final class SyncServer {
         order.removeAll { $0 == key }
     }
 
-    private func plan(_ replay: Ibm_V1_ReplayRequest) throws -> Work {
+    private func plan(_ replay: CheckedReplay) throws -> Work {
         let high = try reader.highSeq()
         let low = try reader.lowSeq()
         var filter = RecordFilter()
@@ -161,11 +159,11 @@ final class SyncServer {
         filter.origins = replay.filter.origins
         filter.sectors = replay.filter.sectors
         filter.incidentID = replay.filter.incidentID.isEmpty ? nil : replay.filter.incidentID
-        if replay.hasUntil { filter.recordedUntil = replay.until.unixMilliseconds }
+        filter.recordedUntil = replay.untilMilliseconds
         var from = replay.fromSeq
-        if replay.hasSince {
-            filter.recordedFrom = replay.since.unixMilliseconds
-            from = max(from, try reader.firstSeq(recordedAtOrAfter: replay.since.unixMilliseconds) ?? high + 1)
+        if let since = replay.sinceMilliseconds {
+            filter.recordedFrom = since
+            from = max(from, try reader.firstSeq(recordedAtOrAfter: since) ?? high + 1)
         }
         if replay.fromSeq > 0, replay.fromSeq < low {
             throw SyncFailure(code: .pruned, reason: "from_seq \(replay.fromSeq) is older than the oldest kept record \(low)")
