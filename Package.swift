@@ -69,6 +69,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CAP",
+            dependencies: ["IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(
             name: "HubClient",
             dependencies: ["ZeroMQ", "IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
