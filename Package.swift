@@ -78,6 +78,21 @@ let package = Package(
         ),
 
         .target(
+            name: "AgencyNode",
+            dependencies: [
+                "HubClient", "IBMProtocol", "YAMLConfig", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
+        .target(
             name: "IBMCtl",
             dependencies: [
                 "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "Correlation",
@@ -100,15 +115,27 @@ let package = Package(
         .executableTarget(name: "ibmctl", dependencies: ["IBMCtl"]),
         .executableTarget(
             name: "ibm-border",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "AgencyNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "ibm-migration",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "AgencyNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "ibm-customs",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "AgencyNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         // MARK: Tests
@@ -133,6 +160,13 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: ["Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport"]
+        ),
+        .testTarget(
+            name: "AgencyNodeTests",
+            dependencies: [
+                "AgencyNode", "HubClient", "IBMProtocol", "Journal", "YAMLConfig", "ZeroMQ", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IBMCtlTests",

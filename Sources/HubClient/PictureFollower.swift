@@ -27,7 +27,15 @@ public final class PictureFollower {
         lastFeedTraffic.map { monotonicMilliseconds() - $0 }
     }
 
-    public init(context: ZMQContext, address: HubAddress, security: ClientSecurity, receiveHWM: Int = 100_000) throws {
+    /// `resume` starts from a picture kept elsewhere (incidents current through `lastSeq`) instead of
+    /// a snapshot: the first event or heartbeat past it is recovered through replay.
+    public init(context: ZMQContext, address: HubAddress, security: ClientSecurity, receiveHWM: Int = 100_000,
+                resume: (incidents: [Ibm_V1_Incident], lastSeq: UInt64)? = nil) throws {
+        if let resume {
+            incidents = Dictionary(resume.incidents.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            lastSeq = resume.lastSeq
+            synced = true
+        }
         feed = try context.makeSocket(.sub)
         try feed.set(.linger, 0)
         try feed.set(.receiveHighWaterMark, receiveHWM)
@@ -41,14 +49,17 @@ public final class PictureFollower {
 
     /// Takes the snapshot, then follows the feed until `until` returns true or the
     /// time runs out. `event` sees each event applied, in seq order, once.
+    /// `snapshot` sees the picture whenever a snapshot replaces it (the first call, or after `resynchronize`).
     public func follow(forMilliseconds duration: Int64, until: () -> Bool = { false },
-                       event: (Ibm_V1_PictureEvent) -> Void = { _ in }) throws {
+                       event: (Ibm_V1_PictureEvent) -> Void = { _ in },
+                       snapshot: (_ incidents: [String: Ibm_V1_Incident], _ seq: UInt64) -> Void = { _, _ in }) throws {
         let deadline = monotonicMilliseconds() + duration
         if !synced {
-            let (snapshot, high) = try sync.snapshot()
-            incidents = Dictionary(snapshot.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            let (taken, high) = try sync.snapshot()
+            incidents = Dictionary(taken.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
             lastSeq = high
             synced = true
+            snapshot(incidents, high)
         }
         var poller = Poller()
         try poller.add(feed)
@@ -75,17 +86,26 @@ public final class PictureFollower {
         }
     }
 
+    /// Takes a new snapshot on the next `follow`, for when replay cannot fill a gap
+    /// (the hub's retention pruned it, or its journal is not the one we followed).
+    public func resynchronize() {
+        synced = false
+    }
+
     /// Replays events after `lastSeq` through `seq` from the journal.
     private func recover(through seq: UInt64, event: (Ibm_V1_PictureEvent) -> Void) throws {
         recoveries += 1
         var request = Ibm_V1_ReplayRequest()
         request.fromSeq = lastSeq + 1
         request.untilSeq = seq
-        try sync.replay(request) { record in
+        let end = try sync.replay(request) { record in
             if case let .event(replayed) = record.body, replayed.seq > lastSeq {
                 apply(replayed, event: event)
             }
         }
+        // The hub leaves out events not released to this key: the range is covered even
+        // when nothing in it was sent.
+        lastSeq = max(lastSeq, min(seq, end.highSeq))
     }
 
     private func apply(_ received: Ibm_V1_PictureEvent, event: (Ibm_V1_PictureEvent) -> Void) {

@@ -50,22 +50,38 @@ public struct AlertJSON: Sendable {
 
     /// Decodes one alert or an array of alerts (as `POST /v1/alerts` takes them).
     /// Issues of array elements are named `[i].field`.
-    public func decodeOneOrMany(_ bytes: some Collection<UInt8>) throws(AlertValidationError) -> [Ibm_V1_Alert] {
+    /// `prepare` may complete each alert object before it is decoded (an agency fills its own
+    /// origin and missing ids); `extraChecks` adds rules of the caller's, checked on each prepared
+    /// object even when it breaks other rules, so that every problem is reported at once.
+    public func decodeOneOrMany(
+        _ bytes: some Collection<UInt8>,
+        prepare: (inout JSONValue) -> Void = { _ in },
+        extraChecks: (JSONValue, inout [ValidationIssue]) -> Void = { _, _ in }
+    ) throws(AlertValidationError) -> [Ibm_V1_Alert] {
         let value: JSONValue
         do {
             value = try JSONParser(maxDepth: 17, maxBytes: 16 << 20).parse(bytes)
         } catch {
             throw AlertValidationError(issues: [ValidationIssue(field: "$", message: error.description)])
         }
-        guard case let .array(elements) = value else { return [try decode(value)] }
+        let single: Bool
+        let elements: [JSONValue]
+        if case let .array(values) = value { (single, elements) = (false, values) } else { (single, elements) = (true, [value]) }
         var alerts: [Ibm_V1_Alert] = []
         var issues: [ValidationIssue] = []
         for (position, element) in elements.enumerated() {
+            var element = element
+            prepare(&element)
+            let path = single ? "" : "[\(position)]"
+            var extra: [ValidationIssue] = []
+            extraChecks(element, &extra)
             do {
-                alerts.append(try decode(element, path: "[\(position)]"))
+                let alert = try decode(element, path: path)
+                if extra.isEmpty { alerts.append(alert) }
             } catch {
                 issues += error.issues
             }
+            issues += extra.map { ValidationIssue(field: path.isEmpty ? $0.field : path + "." + $0.field, message: $0.message) }
         }
         if elements.isEmpty { issues.append(ValidationIssue(field: "$", message: "the array holds no alert")) }
         if !issues.isEmpty { throw AlertValidationError(issues: issues) }

@@ -44,11 +44,10 @@ public struct AlertValidator: Sendable {
 
         sink.identifier(alert.id, field: "id", maxBytes: limits.maxIDBytes)
         sink.name(alert.origin, field: "origin", required: true)
-        guard alert.msgType.jsonName != nil else {
-            sink.add("msg_type", "is required; one of \(Ibm_V1_MsgType.jsonNames.joined(separator: ", "))")
-            return
-        }
+        // A missing msg_type does not stop the other checks: the sender sees every problem at once.
         switch alert.msgType {
+        case .unspecified, .UNRECOGNIZED:
+            sink.add("msg_type", "is required; one of \(Ibm_V1_MsgType.jsonNames.joined(separator: ", "))")
         case .update, .cancel:
             if alert.references.isEmpty {
                 sink.add("references", "is required for msg_type \(alert.msgType.jsonName ?? "")")
@@ -100,7 +99,7 @@ public struct AlertValidator: Sendable {
             sink.text(location.place, field: "location.place")
             sink.text(location.sector, field: "location.sector")
         } else if alert.msgType != .cancel {
-            sink.add("location", "is required for msg_type \(alert.msgType.jsonName ?? "")")
+            sink.add("location", alert.msgType.jsonName.map { "is required for msg_type \($0)" } ?? "is required")
         }
 
         sink.count(alert.subjects.count, field: "subjects", max: limits.maxSubjects)

@@ -1,11 +1,10 @@
-import IBMProtocol
 import SwiftProtobuf
 
 /// The JSON form of picture events and incidents, one object per line in `watch` and
 /// `replay --records events`. Field names are the .proto names; enumerations use their
 /// JSON spellings, times RFC 3339, and the alert inside an event the alert form of DESIGN.md §4.
-enum PictureJSON {
-    static func event(_ event: Ibm_V1_PictureEvent) -> JSONValue {
+public enum PictureJSON {
+    public static func event(_ event: Ibm_V1_PictureEvent) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("seq", .number(event.seq)),
             ("kind", .string(event.kind.jsonName ?? "")),
@@ -23,7 +22,7 @@ enum PictureJSON {
     }
 
     /// A snapshot incident, shaped like an event so that a consumer reads one kind of line.
-    static func snapshotLine(_ incident: Ibm_V1_Incident) -> JSONValue {
+    public static func snapshotLine(_ incident: Ibm_V1_Incident) -> JSONValue {
         .object([
             ("seq", .number(incident.updatedSeq)),
             ("kind", .string("snapshot")),
@@ -31,7 +30,7 @@ enum PictureJSON {
         ])
     }
 
-    static func incident(_ incident: Ibm_V1_Incident) -> JSONValue {
+    public static func incident(_ incident: Ibm_V1_Incident) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("id", .string(incident.id)),
             ("status", .string(incident.status.jsonName ?? "")),
@@ -53,7 +52,7 @@ enum PictureJSON {
         return .object(members)
     }
 
-    static func contribution(_ contribution: Ibm_V1_Contribution) -> JSONValue {
+    public static func contribution(_ contribution: Ibm_V1_Contribution) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("alert_id", .string(contribution.alertID)),
             ("origin", .string(contribution.origin)),

@@ -1,24 +1,21 @@
+import AgencyNode
 import ArgumentParser
+import Logging
 
-/// The border agency daemon. The agency node library lands with issue 5; until
-/// then this binary only parses its options and says so.
+/// The border agency daemon: a thin main over AgencyNode (the profile is in Config/border.yaml).
 @main
-struct AgencyDaemon: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ibm-border",
-        abstract: "The border agency's node in the IBM network: local intake, durable outbox, feed."
-    )
+struct Daemon: AsyncParsableCommand {
+    static let configuration = AgencyDaemon.configuration(agency: "border")
 
-    @Option(help: "Path of the agency configuration file.")
-    var config = "Config/border.yaml"
+    @OptionGroup var options: AgencyOptions
 
-    @Option(help: "Folder for the outbox, inbox and spool.")
-    var data: String?
-
-    @Flag(help: "Turn CURVE off (loopback development only).")
-    var insecure = false
-
-    func run() throws {
-        throw ValidationError("the border agency daemon is not implemented in this build yet")
+    func run() async throws {
+        let level = try options.level
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        try await AgencyDaemon.run(agency: "border", options: options, logger: Logger(label: "ibm-border"))
     }
 }
