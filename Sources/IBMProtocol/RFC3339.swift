@@ -133,9 +133,13 @@ public enum RFC3339 {
 }
 
 extension Google_Protobuf_Timestamp {
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch, saturated at `Int64.min`/`.max`: a hostile
+    /// timestamp (seconds near `Int64.max`) must not trap the process reading it.
     public var unixMilliseconds: Int64 {
-        seconds * 1000 + Int64(nanos / 1_000_000)
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, carry) = milliseconds.addingReportingOverflow(Int64(nanos / 1_000_000))
+        return carry ? (nanos < 0 ? .min : .max) : sum
     }
 
     public init(unixMilliseconds: Int64) {

@@ -115,3 +115,13 @@ import Testing
         #expect(error == SyncRequestError(.malformed, "SyncRequest has no body"))
     }
 }
+
+@Suite struct TimestampMillisecondsTests {
+    @Test func saturatesInsteadOfTrapping() {
+        #expect(Google_Protobuf_Timestamp(seconds: .max, nanos: 999_999_999).unixMilliseconds == .max)
+        #expect(Google_Protobuf_Timestamp(seconds: .min, nanos: 0).unixMilliseconds == .min)
+        #expect(Google_Protobuf_Timestamp(seconds: Int64.max / 1000, nanos: 999_999_999).unixMilliseconds == .max)
+        #expect(Google_Protobuf_Timestamp(seconds: 1_763_712_000, nanos: 250_000_000).unixMilliseconds == 1_763_712_000_250)
+        #expect(Google_Protobuf_Timestamp(seconds: -1, nanos: 0).unixMilliseconds == -1000)
+    }
+}
