@@ -64,6 +64,7 @@ let package = Package(
                 "ZeroMQ", "IBMProtocol", "Correlation", "Journal", "YAMLConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -159,7 +160,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HubTests",
-            dependencies: ["Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport"]
+            dependencies: [
+                "Hub", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "TestSupport", "Correlation",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .testTarget(
             name: "AgencyNodeTests",

@@ -23,6 +23,7 @@ let package = Package(
             name: "Correlation",
             dependencies: ["IBMProtocol", "YAMLConfig", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        .target(name: "CAP", dependencies: ["IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "CLibFuzzer"),
         .target(
             name: "FuzzSupport",
@@ -44,11 +45,16 @@ let package = Package(
             dependencies: ["FuzzSupport", "IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: fuzzerSettings
         ),
+        .executableTarget(
+            name: "FuzzCAP",
+            dependencies: ["FuzzSupport", "CAP", "IBMProtocol"],
+            swiftSettings: fuzzerSettings
+        ),
 
         // Writes Corpus/FuzzIngest and Corpus/FuzzSync; a plain executable, never built with the sanitizers.
         .executableTarget(
             name: "FuzzSeeds",
-            dependencies: ["IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["IBMProtocol", "CAP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
     ]
 )

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets in Fuzz/ and runs each for a while.
 #
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [TARGET...]   run (default: every target, 600 s each, 2 at a time)
-#   scripts/fuzz.sh --seeds                                regenerate Fuzz/Corpus/FuzzIngest and FuzzSync
+#   scripts/fuzz.sh --seeds                                regenerate the generated seeds (FuzzIngest, FuzzSync, CAP exports)
 #
 # Seeds are read from Fuzz/Corpus/<target>/ (committed); what libFuzzer finds is kept in
 # Fuzz/work/corpus/<target>/ and crash reproducers in Fuzz/work/crashes/<target>/ (git-ignored).
@@ -12,8 +12,7 @@ cd "$(dirname "$0")/../Fuzz"
 
 SECONDS_EACH=${FUZZ_SECONDS:-600}
 JOBS=${FUZZ_JOBS:-2}
-ALL_TARGETS=(FuzzIngest FuzzSync FuzzAlertJSON)
-[ -d ../Sources/CAP ] && [ -d Sources/FuzzCAP ] && ALL_TARGETS+=(FuzzCAP)
+ALL_TARGETS=(FuzzIngest FuzzSync FuzzAlertJSON FuzzCAP)
 TARGETS=()
 SEEDS=0
 while [ $# -gt 0 ]; do

@@ -1,6 +1,8 @@
 // Writes the seed corpora of the frame targets from the real alerts in
-// Corpus/FuzzAlertJSON, encoded with the generated protobuf types.
+// Corpus/FuzzAlertJSON, encoded with the generated protobuf types, and their CAP
+// exports next to the CAP test samples in Corpus/FuzzCAP.
 // Run by scripts/fuzz.sh --seeds (a plain build: no sanitizer, it has a main).
+import CAP
 import Foundation
 import IBMProtocol
 import SwiftProtobuf
@@ -96,4 +98,11 @@ credit.chunks = 16
 try write("FuzzSync", "credit", sync(4, .credit(credit)))
 try write("FuzzSync", "cancel", sync(4, .cancel(Ibm_V1_Cancel())))
 try write("FuzzSync", "no-body", sync(7, nil))
-print("seeds written to \(corpus)/FuzzIngest and \(corpus)/FuzzSync")
+// MARK: CAP: the real alerts as CAP documents (one in three, to keep the corpus small).
+
+for (position, alert) in alerts.enumerated() where position % 3 == 0 {
+    let xml = CAPExport.xml(for: alert, sender: alert.origin)
+    try fileManager.createDirectory(atPath: "\(corpus)/FuzzCAP", withIntermediateDirectories: true)
+    try Data(xml.utf8).write(to: URL(fileURLWithPath: "\(corpus)/FuzzCAP/export-alert-\(position).xml"))
+}
+print("seeds written to \(corpus)/FuzzIngest, \(corpus)/FuzzSync and \(corpus)/FuzzCAP")
