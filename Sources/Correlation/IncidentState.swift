@@ -63,10 +63,24 @@ struct IncidentRecord: Sendable {
 
     /// Recomputes the derived fields of DESIGN §5 from the contributions.
     mutating func refresh(rules: CorrelationRules) {
-        let contributions = proto.contributions
-        guard let first = contributions.first else { return }
-        proto.category = first.category
-        proto.headline = first.headline
+        guard proto.summarizeContributions() else { return }
+        let lastSeen = proto.lastSeen.unixMilliseconds
+        let (sum, overflow) = lastSeen.addingReportingOverflow(rules.rules(for: proto.category).idleMilliseconds)
+        deadline = overflow ? Int64.max : sum
+    }
+
+    var allCancelled: Bool { proto.contributions.allSatisfy(\.cancelled) }
+}
+
+extension Ibm_V1_Incident {
+    /// Derives category, headline, first/last seen, highest severity, corroboration and
+    /// location from `contributions` alone (DESIGN §5), so a view that keeps some of them
+    /// shows nothing of the others. False (and nothing changed) when there are none.
+    @discardableResult
+    public mutating func summarizeContributions() -> Bool {
+        guard let first = contributions.first else { return false }
+        category = first.category
+        headline = first.headline
         let live = contributions.filter { !$0.cancelled }
         let counted = live.isEmpty ? contributions : live
         var firstSeen = Int64.max, lastSeen = Int64.min
@@ -81,16 +95,13 @@ struct IncidentRecord: Sendable {
             origins.insert(contribution.origin)
             if contribution.seq > latest.seq { latest = contribution }
         }
-        proto.firstSeen = Google_Protobuf_Timestamp(unixMilliseconds: firstSeen)
-        proto.lastSeen = Google_Protobuf_Timestamp(unixMilliseconds: lastSeen)
-        proto.highestSeverity = live.isEmpty ? .unspecified : severity
-        proto.corroboration = live.isEmpty ? 0 : UInt32(origins.count)
-        if latest.hasLocation { proto.location = latest.location }
-        let (sum, overflow) = lastSeen.addingReportingOverflow(rules.rules(for: proto.category).idleMilliseconds)
-        deadline = overflow ? Int64.max : sum
+        self.firstSeen = Google_Protobuf_Timestamp(unixMilliseconds: firstSeen)
+        self.lastSeen = Google_Protobuf_Timestamp(unixMilliseconds: lastSeen)
+        highestSeverity = live.isEmpty ? .unspecified : severity
+        corroboration = live.isEmpty ? 0 : UInt32(origins.count)
+        if latest.hasLocation { location = latest.location }
+        return true
     }
-
-    var allCancelled: Bool { proto.contributions.allSatisfy(\.cancelled) }
 }
 
 /// Incident ids: `inc-` and the 10-digit seq of the alert record that opened it.

@@ -54,17 +54,24 @@ struct HubMessagingService: Service {
     func run() async throws {
         let configuration = hub.configuration
         let logger = hub.logger
-        if configuration.insecure {
-            logger.warning("INSECURE MODE: CURVE is off; traffic is plain text and unauthenticated. Loopback development only.")
-        }
+        if configuration.insecure { logger.warning("\(SecurityWatch.insecureWarning)") }
         let context = try ZMQContext(ioThreads: 1)
-        let security = try HubSecurity(configuration: configuration, context: context, logger: logger)
+        let security = try HubSecurity(configuration: configuration, context: context, metrics: hub.metrics, logger: logger)
         defer { security.stop() }
         let core = try ConfinedThread(name: "hub.core") { () -> Result<Void, HubError> in
             HubThreads(hub: hub, context: context, security: security).runCore()
         }
+        let watch = SecurityWatch(configuration: configuration, security: security, logger: logger)
         let result = await withGracefulShutdownHandler {
-            await core.value
+            await withTaskGroup(of: Result<Void, HubError>?.self) { group in
+                group.addTask {
+                    await watch.run()
+                    return nil
+                }
+                let result = await core.value
+                group.cancelAll()
+                return result
+            }
         } onGracefulShutdown: {
             logger.info("hub stopping: finishing the commit in flight")
             hub.status.state.withLock { $0.stopRequested = true }

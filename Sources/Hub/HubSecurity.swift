@@ -5,17 +5,21 @@ import ZeroMQ
 
 /// CURVE on every hub socket, and the ZAP handler that maps client keys to identities.
 ///
-/// In insecure mode (loopback development only) sockets stay plain text and the
-/// origin of an alert is taken from its payload.
+/// The ZAP handler gives every admitted peer its Z85 public key as User-Id. The hub looks
+/// that key up in the registry on every message, so a key removed by a reload (SIGHUP) is
+/// refused at once on ingest and sync, even on a connection made before the reload.
+///
+/// In insecure mode (loopback development only) sockets stay plain text, there are no
+/// identities, and the origin of an alert is taken from its payload.
 final class HubSecurity: Sendable {
     private let serverSecretKey: [UInt8]?
     let identities: IdentityRegistry
     private let zap: ZAPHandler?
-    private let logger: Logger
     static let zapDomain = "ibm"
 
-    init(configuration: HubConfiguration, context: ZMQContext, logger: Logger) throws {
-        self.logger = logger
+    var insecure: Bool { serverSecretKey == nil }
+
+    init(configuration: HubConfiguration, context: ZMQContext, metrics: HubMetrics, logger: Logger) throws {
         guard !configuration.insecure else {
             serverSecretKey = nil
             identities = IdentityRegistry([:])
@@ -36,28 +40,37 @@ final class HubSecurity: Sendable {
         } catch {
             throw HubError.keys("\(keyFile) does not hold a Z85 CURVE secret key: \(error)")
         }
-        var table: [[UInt8]: HubConfiguration.Identity] = [:]
-        for identity in configuration.identities {
-            do {
-                table[try Z85.decode(identity.publicKey)] = identity
-            } catch {
-                throw HubError.keys("identity \(identity.name): public_key is not a Z85 CURVE key: \(error)")
-            }
-        }
-        let registry = IdentityRegistry(table)
+        let registry = IdentityRegistry(try Self.table(configuration.identities))
         identities = registry
-        let zapLogger = logger
         zap = try ZAPHandler(context: context) { request in
-            guard request.domain == Self.zapDomain, request.mechanism == "CURVE", let key = request.curvePublicKey else {
+            guard request.domain == Self.zapDomain, request.mechanism == "CURVE", let key = request.curvePublicKey,
+                  let shown = try? Z85.encode(key)
+            else {
+                metrics.refused("unknown_key")
                 return .deny(status: 400, reason: "CURVE required")
             }
-            if let identity = registry.identity(forKey: key) {
-                return .allow(userId: identity.name)
+            if registry.identity(forUserID: shown) != nil {
+                return .allow(userId: shown)
             }
-            let shown = (try? Z85.encode(key)) ?? "?"
-            zapLogger.warning("unknown client key refused", metadata: ["public_key": "\(shown)", "address": "\(request.address)"])
+            metrics.refused("unknown_key")
+            logger.warning("unknown client key refused", metadata: ["public_key": "\(shown)", "address": "\(request.address)"])
             return .deny(status: 400, reason: "unknown key")
         }
+    }
+
+    /// Identities by their Z85 public key; each key must decode to 32 bytes.
+    static func table(_ identities: [HubConfiguration.Identity]) throws(HubError) -> [String: HubConfiguration.Identity] {
+        var table: [String: HubConfiguration.Identity] = [:]
+        for identity in identities {
+            guard let key = try? Z85.decode(identity.publicKey), key.count == 32 else {
+                throw HubError.keys("identity \(identity.name): public_key is not a Z85 CURVE public key")
+            }
+            if let other = table[identity.publicKey] {
+                throw HubError.keys("identities \(other.name) and \(identity.name) have the same public_key")
+            }
+            table[identity.publicKey] = identity
+        }
+        return table
     }
 
     /// Makes `socket` a CURVE server authenticated by the ZAP handler (no-op when insecure).
@@ -72,20 +85,55 @@ final class HubSecurity: Sendable {
     }
 }
 
-/// The identities admitted by public key; a lock guards it because the ZAP
-/// thread reads it while a reload (SIGHUP) may replace it.
+/// The identities admitted, by Z85 public key. A lock guards it because the ZAP, core and
+/// sync threads read it while a reload (SIGHUP) replaces it.
 final class IdentityRegistry: Sendable {
-    private let table: Mutex<[[UInt8]: HubConfiguration.Identity]>
-
-    init(_ table: [[UInt8]: HubConfiguration.Identity]) {
-        self.table = Mutex(table)
+    private struct State {
+        var table: [String: HubConfiguration.Identity]
+        var audiences: [Release.Audience]
+        /// Bumped by a reload that removed or changed a key: the feed then rebinds, so that
+        /// every subscriber handshakes again through ZAP.
+        var revocations: UInt64 = 0
     }
 
-    func identity(forKey key: [UInt8]) -> HubConfiguration.Identity? {
-        table.withLock { $0[key] }
+    private let state: Mutex<State>
+
+    init(_ table: [String: HubConfiguration.Identity]) {
+        state = Mutex(State(table: table, audiences: Self.audiences(table)))
     }
 
-    func replace(with table: [[UInt8]: HubConfiguration.Identity]) {
-        self.table.withLock { $0 = table }
+    /// The identity of a connection's ZAP User-Id, or nil if its key is not (or no longer) admitted.
+    func identity(forUserID userID: String) -> HubConfiguration.Identity? {
+        state.withLock { $0.table[userID] }
+    }
+
+    /// Every admitted identity as an audience of the feed, once each, by name.
+    var audiences: [Release.Audience] { state.withLock { $0.audiences } }
+
+    var revocations: UInt64 { state.withLock { $0.revocations } }
+
+    /// Replaces the table; returns the names added, removed and changed.
+    @discardableResult
+    func replace(with table: [String: HubConfiguration.Identity]) -> (added: [String], removed: [String], changed: [String]) {
+        state.withLock { state in
+            let old = state.table
+            let oldNames = Set(old.values.map(\.name)), newNames = Set(table.values.map(\.name))
+            let removedKeys = old.keys.filter { table[$0] == nil }
+            let changed = old.compactMap { key, identity in
+                table[key].flatMap { $0 != identity ? identity.name : nil }
+            }
+            if !removedKeys.isEmpty || !changed.isEmpty { state.revocations += 1 }
+            state.table = table
+            state.audiences = Self.audiences(table)
+            return (newNames.subtracting(oldNames).sorted(), oldNames.subtracting(newNames).sorted(),
+                    (changed + removedKeys.compactMap { old[$0]?.name }.filter(newNames.contains)).sorted())
+        }
+    }
+
+    private static func audiences(_ table: [String: HubConfiguration.Identity]) -> [Release.Audience] {
+        var seen: Set<String> = []
+        return table.values.sorted { $0.name < $1.name }.compactMap { identity in
+            seen.insert(identity.name).inserted ? Release.Audience(identity) : nil
+        }
     }
 }

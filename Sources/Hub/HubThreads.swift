@@ -59,10 +59,7 @@ struct HubThreads {
                 // Acks of the last commit must leave before the socket closes.
                 try socket.set(.linger, 2000)
             }
-            feed = try bind(.xpub, configuration.endpoints.feed) { socket throws(ZMQError) in
-                try socket.set(.xpubManual, true)
-                try socket.set(.sendHighWaterMark, configuration.limits.feedSendHWM)
-            }
+            feed = try bindFeed()
         } catch let error as HubError {
             return .failure(error)
         } catch {
@@ -100,10 +97,13 @@ struct HubThreads {
         ])
         let core = HubCore(
             configuration: configuration, rules: hub.rules, reader: reader, queue: queue, picture: hub.picture,
-            metrics: hub.metrics, status: hub.status, recovered: recovered, logger: logger)
+            metrics: hub.metrics, status: hub.status, recovered: recovered, security: security, logger: logger)
+        let publisher = FeedPublisher(
+            socket: feed, security: security, baseline: recovered.lastEventSeq, metrics: hub.metrics, logger: logger)
         var outcome: Result<Void, HubError> = .success(())
+        defer { publisher.socket.close() }
         do {
-            try core.run(ingest: ingest, feed: FeedPublisher(socket: feed, metrics: hub.metrics, logger: logger), writer: link)
+            try core.run(ingest: ingest, feed: publisher, writer: link, rebindFeed: rebindFeed)
         } catch {
             logger.critical("hub core failed", metadata: ["error": "\(error)"])
             outcome = .failure(.recovery("core loop failed: \(error)"))
@@ -115,7 +115,6 @@ struct HubThreads {
         writerThread.join()
         if case let .failure(error) = syncThread.join() { logger.error("sync stopped with an error", metadata: ["error": "\(error)"]) }
         ingest.close()
-        feed.close()
         link.close()
         reader.close()
         return outcome
@@ -153,7 +152,7 @@ struct HubThreads {
             }
             let server = SyncServer(
                 socket: socket, reader: reader, picture: hub.picture, limits: configuration.limits,
-                metrics: hub.metrics, status: hub.status, logger: logger)
+                security: security, metrics: hub.metrics, status: hub.status, logger: logger)
             do {
                 try server.run()
                 return .success(())
@@ -163,6 +162,28 @@ struct HubThreads {
         }
         try ready.wait().get()
         return thread
+    }
+
+    private func bindFeed() throws(HubError) -> Socket {
+        try bind(.xpub, configuration.endpoints.feed) { socket throws(ZMQError) in
+            try socket.set(.xpubManual, true)
+            try socket.set(.sendHighWaterMark, configuration.limits.feedSendHWM)
+        }
+    }
+
+    /// A new feed socket on the same endpoint, once the old one is closed. The old listener
+    /// closes asynchronously, so the port may stay busy for a moment.
+    private func rebindFeed() throws -> Socket {
+        var lastError: HubError?
+        for _ in 0..<200 {
+            do {
+                return try bindFeed()
+            } catch {
+                lastError = error
+                usleep(25_000)
+            }
+        }
+        throw lastError ?? HubError.socket(endpoint: configuration.endpoints.feed, reason: "cannot rebind")
     }
 
     /// A socket of the hub's, secured, limited and bound.

@@ -29,7 +29,8 @@ public enum ClientSecurity: Sendable {
         }
     }
 
-    func apply(to socket: Socket) throws(ZMQError) {
+    /// Makes `socket` a CURVE client of the hub (no-op when insecure).
+    public func apply(to socket: Socket) throws(ZMQError) {
         if case let .curve(server, client) = self {
             try socket.makeCurveClient(serverPublicKey: server, clientKeyPair: client)
         }

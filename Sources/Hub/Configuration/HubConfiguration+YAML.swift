@@ -1,3 +1,4 @@
+import IBMProtocol
 import Journal
 import YAMLConfig
 
@@ -8,6 +9,7 @@ extension HubConfiguration {
         var configuration = try parse(ConfigNode.load(path: path))
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if insecure { configuration.insecure = true }
+        configuration.path = path
         try configuration.validate()
         return configuration
     }
@@ -73,12 +75,16 @@ extension HubConfiguration {
         if let node = top["limits"] {
             let map = try node.mapping(allowedKeys: [
                 "max_message_bytes", "receive_hwm", "sync_chunk_records", "max_sync_streams", "sync_idle",
+                "publish_rate", "publish_burst", "sync_streams_per_identity", "sync_requests_per_minute",
             ])
             if let value = map["max_message_bytes"] { c.limits.maxMessageBytes = try value.int(in: 4096...(64 << 20)) }
             if let value = map["receive_hwm"] { c.limits.receiveHWM = try value.int(in: 100...10_000_000) }
             if let value = map["sync_chunk_records"] { c.limits.syncChunkRecords = try value.int(in: 1...100_000) }
             if let value = map["max_sync_streams"] { c.limits.maxSyncStreams = try value.int(in: 1...10_000) }
             if let value = map["sync_idle"] { c.limits.syncIdleMilliseconds = try positive(value) }
+            c.limits.publishRate = try rate(map["publish_rate"], map["publish_burst"], default: c.limits.publishRate)
+            if let value = map["sync_streams_per_identity"] { c.limits.syncStreamsPerIdentity = try value.int(in: 1...10_000) }
+            if let value = map["sync_requests_per_minute"] { c.limits.syncRequestsPerMinute = try value.int(in: 1...1_000_000) }
         }
         if let node = top["security"] {
             let map = try node.mapping(allowedKeys: ["server_secret_key_file"])
@@ -86,7 +92,7 @@ extension HubConfiguration {
         }
         if let node = top["identities"], !node.isNull {
             for entry in try node.array() {
-                let map = try entry.mapping(allowedKeys: ["name", "role", "public_key"])
+                let map = try entry.mapping(allowedKeys: ["name", "role", "public_key", "publish", "publish_rate", "publish_burst"])
                 let name = try entry.required("name", in: map).string()
                 guard !name.isEmpty, name.utf8.count <= 32,
                       name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
@@ -95,7 +101,23 @@ extension HubConfiguration {
                 let keyNode = try entry.required("public_key", in: map)
                 let key = try keyNode.string()
                 guard key.utf8.count == 40 else { throw keyNode.error("is not a 40-character Z85 CURVE public key") }
-                c.identities.append(Identity(name: name, role: role, publicKey: key))
+                var identity = Identity(name: name, role: role, publicKey: key)
+                if let node = map["publish"] {
+                    var categories = Set<Ibm_V1_Category>()
+                    for item in try node.array() {
+                        let text = try item.oneOf(["all"] + Ibm_V1_Category.jsonNames)
+                        if text == "all" {
+                            categories.formUnion(Ibm_V1_Category.allCases.filter { $0.jsonName != nil })
+                        } else if let category = Ibm_V1_Category(jsonName: text) {
+                            categories.insert(category)
+                        }
+                    }
+                    identity.publishCategories = categories
+                }
+                if map["publish_rate"] != nil || map["publish_burst"] != nil {
+                    identity.publishRate = try rate(map["publish_rate"], map["publish_burst"], default: c.limits.publishRate)
+                }
+                c.identities.append(identity)
             }
         }
         return c
@@ -107,6 +129,16 @@ extension HubConfiguration {
             throw node.error("\"\(text)\" is not a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH)")
         }
         return text
+    }
+
+    /// A token bucket from a rate (per second) and a burst; an absent key keeps the default.
+    private static func rate(_ rateNode: ConfigNode?, _ burstNode: ConfigNode?, default base: RateLimit) throws(ConfigError)
+        -> RateLimit
+    {
+        var limit = base
+        if let rateNode { limit.perSecond = Double(try rateNode.int(in: 1...10_000_000)) }
+        if let burstNode { limit.burst = Double(try burstNode.int(in: 1...100_000_000)) }
+        return limit
     }
 
     private static func positive(_ node: ConfigNode) throws(ConfigError) -> Int64 {

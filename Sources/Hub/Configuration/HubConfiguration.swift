@@ -1,3 +1,4 @@
+import IBMProtocol
 import Journal
 
 /// Everything the hub needs to start; `Config/hub.yaml` documents each key.
@@ -33,6 +34,23 @@ public struct HubConfiguration: Sendable {
         public var maxSyncStreams = 64
         /// A sync stream that gets no credit for this long is dropped.
         public var syncIdleMilliseconds: Int64 = 60_000
+        /// Token bucket of each identity's publishes: refill per second, and depth.
+        public var publishRate = RateLimit(perSecond: 5000, burst: 50_000)
+        /// Sync streams one identity may run at once.
+        public var syncStreamsPerIdentity = 8
+        /// Sync requests (snapshot or replay) one identity may start per minute.
+        public var syncRequestsPerMinute = 600
+    }
+
+    /// A token bucket: `burst` tokens, refilled at `perSecond`.
+    public struct RateLimit: Sendable, Equatable {
+        public var perSecond: Double
+        public var burst: Double
+
+        public init(perSecond: Double, burst: Double) {
+            self.perSecond = perSecond
+            self.burst = burst
+        }
     }
 
     public struct Identity: Sendable, Equatable {
@@ -41,6 +59,25 @@ public struct HubConfiguration: Sendable {
         public var role: Role
         /// Z85 CURVE public key (40 characters).
         public var publicKey: String
+        /// Categories it may publish; nil: every category for an agency, none for a coordinator.
+        public var publishCategories: Set<Ibm_V1_Category>?
+        /// Its own publish rate limit, instead of `limits.publish_rate`/`publish_burst`.
+        public var publishRate: RateLimit?
+
+        public init(name: String, role: Role, publicKey: String, publishCategories: Set<Ibm_V1_Category>? = nil,
+                    publishRate: RateLimit? = nil) {
+            self.name = name
+            self.role = role
+            self.publicKey = publicKey
+            self.publishCategories = publishCategories
+            self.publishRate = publishRate
+        }
+
+        /// Whether it may publish alerts of `category`.
+        public func mayPublish(_ category: Ibm_V1_Category) -> Bool {
+            if let publishCategories { return publishCategories.contains(category) }
+            return role == .agency
+        }
     }
 
     public var endpoints = Endpoints()
@@ -64,6 +101,8 @@ public struct HubConfiguration: Sendable {
     public var identities: [Identity] = []
     /// Plain text, no authentication: loopback development only.
     public var insecure = false
+    /// The file it was loaded from; SIGHUP reloads the identities from it.
+    public var path: String?
 
     public init() {}
 

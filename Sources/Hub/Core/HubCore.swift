@@ -54,7 +54,9 @@ final class HubCore {
     private let metrics: HubMetrics
     private let status: HubStatus
     private let logger: Logger
+    private let security: HubSecurity
     private let validator = AlertValidator()
+    private var buckets: [String: TokenBucket] = [:]
 
     private var state: PictureState
     private var nextSeq: UInt64
@@ -78,8 +80,10 @@ final class HubCore {
 
     init(
         configuration: HubConfiguration, rules: CorrelationRules, reader: JournalReader, queue: CommitQueue,
-        picture: PublishedPicture, metrics: HubMetrics, status: HubStatus, recovered: PictureState, logger: Logger
+        picture: PublishedPicture, metrics: HubMetrics, status: HubStatus, recovered: PictureState, security: HubSecurity,
+        logger: Logger
     ) {
+        self.security = security
         self.configuration = configuration
         self.rules = rules
         self.reader = reader
@@ -101,10 +105,11 @@ final class HubCore {
     // MARK: Loop
 
     /// Runs until a stop is requested, then finishes the commits in flight.
-    func run(ingest: Socket, feed: FeedPublisher, writer: Socket) throws {
+    /// `rebindFeed` makes a new feed socket, for when a reload revoked a key.
+    func run(ingest: Socket, feed: FeedPublisher, writer: Socket, rebindFeed: () throws -> Socket) throws {
         var poller = Poller()
         let ingestIndex = try poller.add(ingest)
-        let feedIndex = try poller.add(feed.socket)
+        var feedIndex = try poller.add(feed.socket)
         let writerIndex = try poller.add(writer)
         var ingestPaused = false
         var nextHeartbeat = Self.now()
@@ -115,6 +120,20 @@ final class HubCore {
             let result = try poller.poll(timeoutMilliseconds: 100)
             if result.isReadable(writerIndex) { try drainNotices(writer, feed: feed, ingest: ingest) }
             if result.isReadable(feedIndex) { try feed.handleSubscriptions() }
+            if feed.revocationPending() {
+                // libzmq cannot drop one CURVE peer: a new socket makes every subscriber
+                // handshake again through ZAP, which now refuses the revoked keys.
+                let old = feed.socket
+                try? old.set(.linger, 0)
+                old.close()
+                feed.replaceSocket(try rebindFeed())
+                poller = Poller()
+                _ = try poller.add(ingest)
+                feedIndex = try poller.add(feed.socket)
+                _ = try poller.add(writer)
+                if ingestPaused { poller.setEvents([], at: ingestIndex) }
+                logger.notice("feed socket rebound after a key was revoked; subscribers reconnect through ZAP")
+            }
             if result.isReadable(ingestIndex) {
                 try drainIngest(ingest)
                 flushBatch(doorbell: writer)
@@ -247,12 +266,36 @@ final class HubCore {
             return
         }
         // Origin is never taken from the payload when the connection is authenticated.
-        if let identity, !identity.isEmpty {
-            if !alert.origin.isEmpty, alert.origin != identity {
-                refuse(.forbidden, "origin \"\(alert.origin)\" does not match the authenticated identity \"\(identity)\"")
+        if let userID = identity, !userID.isEmpty {
+            // Looked up on every message, so a key revoked by a reload is refused at once.
+            guard let identity = security.identities.identity(forUserID: userID) else {
+                metrics.refused("revoked_key")
+                refuse(.forbidden, "the key of this connection is no longer admitted (revoked)")
                 return
             }
-            alert.origin = identity
+            let limit = identity.publishRate ?? configuration.limits.publishRate
+            // A reload that changed the limit starts a fresh bucket.
+            var bucket = buckets[identity.name].flatMap { $0.limit == limit ? $0 : nil } ?? TokenBucket(limit, now: now)
+            let wait = bucket.take(now: now)
+            buckets[identity.name] = bucket
+            if wait > 0 {
+                metrics.refused("rate_limited")
+                refuse(.rateLimited, "\(identity.name) is past its publish rate limit of \(Int(limit.perSecond))/s"
+                       + " (burst \(Int(limit.burst))); resend after retry_after_ms", retryAfter: UInt32(clamping: wait))
+                return
+            }
+            if !alert.origin.isEmpty, alert.origin != identity.name {
+                metrics.refused("spoofed_origin")
+                refuse(.forbidden, "origin \"\(alert.origin)\" does not match the authenticated identity \"\(identity.name)\"")
+                return
+            }
+            if alert.category.jsonName != nil, !identity.mayPublish(alert.category) {
+                metrics.refused("forbidden_category")
+                refuse(.forbidden, "category: \(identity.name) (\(identity.role.rawValue)) may not publish category"
+                       + " \"\(alert.category.jsonName ?? "")\"")
+                return
+            }
+            alert.origin = identity.name
         } else if !configuration.insecure {
             refuse(.forbidden, "the connection is not authenticated")
             return
@@ -424,21 +467,21 @@ final class HubCore {
             $0.journalWritable = true
             $0.lastFailure = nil
         }
-        // Publish what the journal now holds, then release the acks.
-        var published: [Ibm_V1_PictureEvent] = []
+        // Publish what the journal now holds, then release the acks. Each event is released
+        // per identity against the incident as it was just before it.
         while unpublishedHead < unpublished.count, unpublished[unpublishedHead].event.seq <= through {
             let pending = unpublished[unpublishedHead]
+            let previous = picture.apply(pending.event)
             do {
-                try feed.publish(pending.event, body: pending.body)
+                try feed.publish(pending.event, body: pending.body, previous: previous)
             } catch {
                 logger.error("feed publish failed", metadata: ["journal.seq": "\(pending.event.seq)", "error": "\(error)"])
             }
-            published.append(pending.event)
             publishedEventSeq = pending.event.seq
             unpublishedHead += 1
         }
         compact(&unpublished, head: &unpublishedHead)
-        picture.apply(published, through: through)
+        picture.markCurrent(through: through)
         while replyHead < replies.count, replies[replyHead].durableAt <= through {
             let pending = replies[replyHead]
             count(pending.reply)

@@ -21,6 +21,7 @@ public final class HubMetrics: Sendable {
     let lastSeq: Gauge
     private let nackCounters: Mutex<[String: Counter]>
     private let syncCounters: Mutex<[String: Counter]>
+    private let refusalCounters: Mutex<[String: Counter]>
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -40,23 +41,29 @@ public final class HubMetrics: Sendable {
         lastSeq = registry.makeGauge(descriptor: Self.name("last_seq", help: "Highest committed journal sequence number."))
         nackCounters = Mutex([:])
         syncCounters = Mutex([:])
+        refusalCounters = Mutex([:])
     }
 
     func nacked(_ code: String) {
-        let counter = nackCounters.withLock { counters in
-            if let counter = counters[code] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.name("alerts_nacked_total", help: "Publishes refused, by error code."), labels: [("code", code)])
-            counters[code] = counter
-            return counter
-        }
-        counter.increment()
+        labelled(nackCounters, "alerts_nacked_total", help: "Publishes refused, by error code.", label: ("code", code))
     }
 
     func syncRequest(_ kind: String) {
-        let counter = syncCounters.withLock { counters in
-            if let counter = counters[kind] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.name("sync_requests_total", help: "Sync requests."), labels: [("kind", kind)])
-            counters[kind] = counter
+        labelled(syncCounters, "sync_requests_total", help: "Sync requests.", label: ("kind", kind))
+    }
+
+    /// Traffic refused for security: unknown_key, revoked_key, spoofed_origin, forbidden_category,
+    /// rate_limited, sync_rate_limited, sync_forbidden.
+    func refused(_ reason: String) {
+        labelled(refusalCounters, "security_refusals_total", help: "Traffic refused for security reasons, by reason.",
+                 label: ("reason", reason))
+    }
+
+    private func labelled(_ counters: borrowing Mutex<[String: Counter]>, _ name: String, help: String, label: (String, String)) {
+        let counter = counters.withLock { counters in
+            if let counter = counters[label.1] { return counter }
+            let counter = registry.makeCounter(descriptor: Self.name(name, help: help), labels: [label])
+            counters[label.1] = counter
             return counter
         }
         counter.increment()

@@ -15,18 +15,20 @@ public final class PublishedPicture: Sendable {
 
     public init() {}
 
-    /// Applies committed events, then marks the picture current through `seq`.
-    func apply(_ events: [Ibm_V1_PictureEvent], through seq: UInt64) {
+    /// Applies one committed event; returns the incident as it was before (nil if not open).
+    @discardableResult
+    func apply(_ event: Ibm_V1_PictureEvent) -> Ibm_V1_Incident? {
         state.withLock { state in
-            for event in events {
-                if event.kind == .closed {
-                    state.incidents[event.incident.id] = nil
-                } else {
-                    state.incidents[event.incident.id] = event.incident
-                }
-            }
-            state.highSeq = max(state.highSeq, seq)
+            let previous = state.incidents[event.incident.id]
+            state.incidents[event.incident.id] = event.kind == .closed ? nil : event.incident
+            state.highSeq = max(state.highSeq, event.seq)
+            return previous
         }
+    }
+
+    /// Marks the picture current through `seq` (records after the last event hold no change).
+    func markCurrent(through seq: UInt64) {
+        state.withLock { $0.highSeq = max($0.highSeq, seq) }
     }
 
     /// Replaces everything (start-up and recovery).

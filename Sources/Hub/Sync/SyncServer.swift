@@ -10,6 +10,10 @@ import ZeroMQ
 /// Snapshots come from the published picture; replays stream journal records in
 /// chunks, never more than the client's credit ahead, so a replay of millions of
 /// records holds one chunk in memory and never blocks ingest.
+///
+/// In secure mode every request is served as its key's identity may see it (`Release`):
+/// snapshots hold views of the incidents, replays leave out what is not released and
+/// redact the rest; each identity has bounded concurrent streams and requests per minute.
 final class SyncServer {
     private struct StreamKey: Hashable {
         var routingID: [UInt8]
@@ -27,6 +31,15 @@ final class SyncServer {
         var credit: Int
         var sent: UInt64 = 0
         var lastActivity: Int64
+        /// Who asked (nil in insecure mode): its ZAP User-Id and what it may see.
+        var requester: Requester?
+        /// Replay: whether each incident met so far is visible to the requester after the last record sent.
+        var visible: [String: Bool] = [:]
+    }
+
+    private struct Requester {
+        var userID: String
+        var audience: Release.Audience
     }
 
     private let socket: Socket
@@ -39,9 +52,13 @@ final class SyncServer {
     private var streams: [StreamKey: Stream] = [:]
     private var order: [StreamKey] = []
     private let validator = SyncRequestValidator()
+    private let security: HubSecurity
+    /// Snapshot and replay requests per identity, per minute.
+    private var requestBuckets: [String: TokenBucket] = [:]
 
     init(socket: Socket, reader: JournalReader, picture: PublishedPicture, limits: HubConfiguration.Limits,
-         metrics: HubMetrics, status: HubStatus, logger: Logger) {
+         security: HubSecurity, metrics: HubMetrics, status: HubStatus, logger: Logger) {
+        self.security = security
         self.socket = socket
         self.reader = reader
         self.picture = picture
@@ -92,20 +109,35 @@ final class SyncServer {
         }
         let key = StreamKey(routingID: envelope[0], requestID: request.requestID)
         let now = HubCore.now()
+        var requester: Requester?
+        if !security.insecure {
+            // Looked up on every request, so a key revoked by a reload is refused at once.
+            guard let userID = message.userId, let identity = security.identities.identity(forUserID: userID) else {
+                metrics.refused("sync_forbidden")
+                reply(error: .forbidden, "the key of this connection is not admitted (revoked)", requestID: request.requestID,
+                      envelope: envelope)
+                return
+            }
+            requester = Requester(userID: userID, audience: Release.Audience(identity))
+        }
         switch checked {
         case let .snapshot(filter, credit):
             metrics.syncRequest("snapshot")
-            guard admit(key, envelope: envelope) else { return }
+            guard admit(key, envelope: envelope, requester: requester, now: now) else { return }
             let (incidents, high) = picture.snapshot()
-            let filtered = incidents.filter { Self.matches($0, filter) }
+            // The filter sees only the view, or filtering by origin would reveal hidden reports.
+            let viewed = requester.map { requester in
+                incidents.compactMap { Release.view(of: $0, for: requester.audience) }
+            } ?? incidents
+            let filtered = viewed.filter { Self.matches($0, filter) }
             start(key, Stream(envelope: envelope, work: .snapshot(incidents: filtered, position: 0, highSeq: high),
-                              credit: credit, lastActivity: now))
+                              credit: credit, lastActivity: now, requester: requester))
         case let .replay(replay):
             metrics.syncRequest("replay")
-            guard admit(key, envelope: envelope) else { return }
+            guard admit(key, envelope: envelope, requester: requester, now: now) else { return }
             do {
                 let work = try plan(replay)
-                start(key, Stream(envelope: envelope, work: work, credit: replay.credit, lastActivity: now))
+                start(key, Stream(envelope: envelope, work: work, credit: replay.credit, lastActivity: now, requester: requester))
             } catch let failure as SyncFailure {
                 reply(error: failure.code, failure.reason, requestID: request.requestID, envelope: envelope)
             } catch {
@@ -130,11 +162,31 @@ final class SyncServer {
         var reason: String
     }
 
-    private func admit(_ key: StreamKey, envelope: [[UInt8]]) -> Bool {
+    private func admit(_ key: StreamKey, envelope: [[UInt8]], requester: Requester?, now: Int64) -> Bool {
         if streams[key] != nil { finish(key) }
         guard streams.count < limits.maxSyncStreams else {
             reply(error: .unavailable, "too many sync requests in progress; retry later", requestID: key.requestID,
                   envelope: envelope, retryAfter: 1000)
+            return false
+        }
+        guard let name = requester?.audience.name else { return true }
+        let running = streams.values.count { $0.requester?.audience.name == name }
+        if running >= limits.syncStreamsPerIdentity {
+            metrics.refused("sync_rate_limited")
+            reply(error: .rateLimited, "\(name) already runs \(running) sync streams, the limit per identity; retry after"
+                  + " one ends", requestID: key.requestID, envelope: envelope, retryAfter: 1000)
+            return false
+        }
+        let perMinute = Double(limits.syncRequestsPerMinute)
+        let limit = HubConfiguration.RateLimit(perSecond: perMinute / 60, burst: perMinute)
+        var bucket = requestBuckets[name] ?? TokenBucket(limit, now: now)
+        let wait = bucket.take(now: now)
+        requestBuckets[name] = bucket
+        if wait > 0 {
+            metrics.refused("sync_rate_limited")
+            reply(error: .rateLimited, "\(name) is past its limit of \(limits.syncRequestsPerMinute) sync requests per"
+                  + " minute; retry after retry_after_ms", requestID: key.requestID, envelope: envelope,
+                  retryAfter: UInt32(clamping: wait))
             return false
         }
         return true
@@ -177,6 +229,13 @@ final class SyncServer {
     private func serveOneRound() throws {
         for key in order {
             guard var stream = streams[key], stream.credit > 0 else { continue }
+            if let requester = stream.requester, security.identities.identity(forUserID: requester.userID) == nil {
+                metrics.refused("sync_forbidden")
+                reply(error: .forbidden, "the key of this connection was revoked", requestID: key.requestID,
+                      envelope: stream.envelope)
+                finish(key)
+                continue
+            }
             let done: Bool
             switch stream.work {
             case let .snapshot(incidents, position, high):
@@ -195,20 +254,32 @@ final class SyncServer {
                 done = end >= incidents.count
                 if done { sendEnd(requestID: key.requestID, highSeq: high, count: stream.sent, envelope: stream.envelope) }
             case let .replay(next, through, filter):
-                var records: [UInt8] = []
-                var count = 0
-                var last = next &- 1
+                var scanned: [JournalRecord] = []
                 if next <= through {
                     try reader.scan(from: next, through: through, filter: filter, chunkSize: limits.syncChunkRecords) { record in
-                        var encoded: [UInt8] = []
-                        ProtobufWire.appendVarintField(1, record.seq, to: &encoded)
-                        ProtobufWire.appendBytesField(2, ProtobufWire.timestamp(unixMilliseconds: record.recordedAt), to: &encoded)
-                        ProtobufWire.appendBytesField(record.kind == .alert ? 3 : 4, record.body, to: &encoded)
-                        ProtobufWire.appendBytesField(1, encoded, to: &records)
-                        count += 1
-                        last = record.seq
-                        return count < limits.syncChunkRecords
+                        scanned.append(record)
+                        return scanned.count < limits.syncChunkRecords
                     }
+                }
+                var records: [UInt8] = []
+                var count = 0
+                let last = scanned.last?.seq ?? through
+                for record in scanned {
+                    let body: [UInt8]?
+                    do {
+                        body = try released(record, in: &stream)
+                    } catch {
+                        // Fail closed: a record that cannot be judged is not sent.
+                        logger.error("replay record withheld", metadata: ["journal.seq": "\(record.seq)", "error": "\(error)"])
+                        body = nil
+                    }
+                    guard let body else { continue }
+                    var encoded: [UInt8] = []
+                    ProtobufWire.appendVarintField(1, record.seq, to: &encoded)
+                    ProtobufWire.appendBytesField(2, ProtobufWire.timestamp(unixMilliseconds: record.recordedAt), to: &encoded)
+                    ProtobufWire.appendBytesField(record.kind == .alert ? 3 : 4, body, to: &encoded)
+                    ProtobufWire.appendBytesField(1, encoded, to: &records)
+                    count += 1
                 }
                 if count > 0 {
                     var frame: [UInt8] = []
@@ -218,7 +289,7 @@ final class SyncServer {
                     stream.sent += UInt64(count)
                     stream.credit -= 1
                 }
-                done = count < limits.syncChunkRecords || last >= through
+                done = scanned.count < limits.syncChunkRecords || last >= through
                 stream.work = .replay(next: last &+ 1, through: through, filter: filter)
                 if done { sendEnd(requestID: key.requestID, highSeq: through, count: stream.sent, envelope: stream.envelope) }
             }
@@ -228,6 +299,43 @@ final class SyncServer {
                 streams[key] = stream
             }
         }
+    }
+
+    /// The body of `record` as the stream's requester may see it, or nil to leave it out.
+    /// A failed send drops the stream copy, and with it what this chunk taught `visible`.
+    private func released(_ record: JournalRecord, in stream: inout Stream) throws -> [UInt8]? {
+        guard let audience = stream.requester?.audience else { return record.body }
+        switch record.kind {
+        case .alert:
+            let alert = try Ibm_V1_Alert(serializedBytes: record.body)
+            return Release.releases(alert, to: audience) ? record.body : nil
+        case .event:
+            let event = try Ibm_V1_PictureEvent(serializedBytes: record.body)
+            let id = event.incident.id
+            let before = try stream.visible[id] ?? visibleBefore(incidentID: id, seq: record.seq, audience: audience)
+            let now = event.kind != .closed && Release.view(of: event.incident, for: audience) != nil
+            stream.visible[id] = now
+            guard let view = Release.view(of: event, for: audience, visibleBefore: before) else { return nil }
+            let whole = (!event.hasAlert || Release.releases(event.alert, to: audience))
+                && event.incident.contributions.allSatisfy { Release.releases($0, to: audience) }
+            return whole ? record.body : try view.serializedBytes()
+        }
+    }
+
+    /// Whether the incident was visible to `audience` just before `seq`: its latest earlier event says.
+    private func visibleBefore(incidentID: String, seq: UInt64, audience: Release.Audience) throws -> Bool {
+        guard seq > 1 else { return false }
+        var filter = RecordFilter()
+        filter.kinds = [.event]
+        filter.incidentID = incidentID
+        var latest: JournalRecord?
+        try reader.scan(from: 1, through: seq - 1, filter: filter) { record in
+            latest = record
+            return true
+        }
+        guard let latest else { return false }
+        let event = try Ibm_V1_PictureEvent(serializedBytes: latest.body)
+        return event.kind != .closed && Release.view(of: event.incident, for: audience) != nil
     }
 
     private func dropIdleStreams() {
