@@ -87,7 +87,7 @@ import ZeroMQ
         let secure = try SecureHub(label: "hostile", members: [
             .init(name: "border", role: "agency"),
             .init(name: "customs", role: "agency", extra: "publish_rate: 20\n    publish_burst: 30"),
-        ])
+        ], extraYAML: "limits:\n  sync_requests_per_minute: 5\n")
         try secure.hub.start(arguments: [])
         defer { secure.hub.stop() }
         let context = try ZMQContext()
@@ -197,6 +197,17 @@ import ZeroMQ
         #expect(limited.allSatisfy { $0.retryAfterMs > 0 })
         #expect(floodAnswers.compactMap { $0?.ack }.count + limited.count == flood.count)
 
+        // Sync requests past the per-identity limit are refused with rate_limited, not queued.
+        let customsSync = try SyncClient(context: context, endpoint: secure.address.sync, security: try secure.security("customs"))
+        for _ in 0..<5 { _ = try customsSync.snapshot() }
+        do {
+            _ = try customsSync.snapshot()
+            Issue.record("the sixth sync request within a minute was served")
+        } catch let HubClientError.refused(code, reason) {
+            #expect(code == "rateLimited")
+            #expect(reason.contains("5 sync requests per minute"))
+        }
+
         // The honest agency's alerts were all acked, and the hub is up and counted it all.
         let deadline = Date().addingTimeInterval(150)
         while honestResult.answers.withLock({ $0 }) == nil, Date() < deadline { usleep(100_000) }
@@ -206,7 +217,7 @@ import ZeroMQ
         #expect(secure.hub.child?.isRunning == true)
         #expect(HubProcess.httpStatus(port: secure.hub.httpPort, path: "/healthz") == 200)
         let metrics = HubProcess.httpGet(port: secure.hub.httpPort, path: "/metrics")?.body ?? ""
-        for reason in ["rate_limited", "spoofed_origin", "unknown_key"] {
+        for reason in ["rate_limited", "spoofed_origin", "unknown_key", "sync_rate_limited"] {
             #expect(metrics.contains("ibm_hub_security_refusals_total{reason=\"\(reason)\"}"), "\(reason) not counted")
         }
     }
