@@ -42,6 +42,7 @@ final class HubSecurity: Sendable {
         }
         let registry = IdentityRegistry(try Self.table(configuration.identities))
         identities = registry
+        let throttle = LogThrottle()
         zap = try ZAPHandler(context: context) { request in
             guard request.domain == Self.zapDomain, request.mechanism == "CURVE", let key = request.curvePublicKey,
                   let shown = try? Z85.encode(key)
@@ -53,7 +54,10 @@ final class HubSecurity: Sendable {
                 return .allow(userId: shown)
             }
             metrics.refused("unknown_key")
-            logger.warning("unknown client key refused", metadata: ["public_key": "\(shown)", "address": "\(request.address)"])
+            // A refused client reconnects every 100 ms: log each key once a minute, count every attempt.
+            if throttle.shouldLog(shown) {
+                logger.warning("unknown client key refused", metadata: ["public_key": "\(shown)", "address": "\(request.address)"])
+            }
             return .deny(status: 400, reason: "unknown key")
         }
     }
@@ -134,6 +138,21 @@ final class IdentityRegistry: Sendable {
         var seen: Set<String> = []
         return table.values.sorted { $0.name < $1.name }.compactMap { identity in
             seen.insert(identity.name).inserted ? Release.Audience(identity) : nil
+        }
+    }
+}
+
+/// Lets a message per key through once a minute; bounded, so hostile keys cannot grow it.
+private final class LogThrottle: Sendable {
+    private let lastLogged = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    func shouldLog(_ key: String) -> Bool {
+        let now = ContinuousClock.now
+        return lastLogged.withLock { table in
+            if let last = table[key], now - last < .seconds(60) { return false }
+            if table.count >= 4096 { table.removeAll() }
+            table[key] = now
+            return true
         }
     }
 }
