@@ -74,9 +74,32 @@ import ZeroMQ
                                     to: secure, as: try secure.security("migration"), context: context)
         #expect(migration[0]?.ack != nil)
 
+        // Rotation: migration gets a new key; a connection made with the old one is refused
+        // from the reload on, and the new key works without a restart.
+        let oldMigration = try IngestClient(context: context, endpoint: secure.address.ingest,
+                                            security: try secure.security("migration"))
+        var before: PublishAnswer?
+        try oldMigration.publish([try makeAlert("mig-old", origin: "migration", plate: "17 TN 7", headline: "Old key")],
+                                 timeoutMilliseconds: 10_000) { before = $1 }
+        #expect(before?.ack != nil)
+        try secure.rotateKey(of: "migration")
+        try secure.writeIdentities([
+            .init(name: "border", role: "agency"), .init(name: "migration", role: "agency"),
+            .init(name: "ncc", role: "coordinator"),
+        ])
+        try secure.reload(expectReloads: 2)
+        #expect(secure.hub.log.contains("changed=[\"migration\"]"))
+        var after: PublishAnswer?
+        try oldMigration.publish([try makeAlert("mig-old-2", origin: "migration", plate: "18 TN 8", headline: "Old key")],
+                                 timeoutMilliseconds: 10_000) { after = $1 }
+        #expect(after?.nack?.code == .forbidden)
+        let rotated = try publish([try makeAlert("mig-new", origin: "migration", plate: "19 TN 9", headline: "New key")],
+                                  to: secure, as: try secure.security("migration"), context: context)
+        #expect(rotated[0]?.ack != nil)
+
         // A config that does not load leaves the admitted keys as they were.
         try "identities: [broken".write(to: secure.hub.configURL, atomically: true, encoding: .utf8)
-        try secure.reload(expectReloads: 2)
+        try secure.reload(expectReloads: 3)
         #expect(secure.hub.log.contains("identities not reloaded"))
         let still = try publish([try makeAlert("mig-2", origin: "migration", plate: "16 TN 6", headline: "Group 2")],
                                 to: secure, as: try secure.security("migration"), context: context)
