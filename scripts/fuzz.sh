@@ -50,6 +50,8 @@ bin=$(swift build "${build_flags[@]}" --show-bin-path)
 
 # The leak checker reports the runtime's one-time allocations (metadata caches) as leaks.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+# libFuzzer prints the stack of a crash; the Swift backtracer would only add noise (and trips ASan).
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 run_one() {
   local target=$1
   mkdir -p "work/corpus/$target" "work/crashes/$target" work/logs

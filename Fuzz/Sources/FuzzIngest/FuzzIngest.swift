@@ -1,6 +1,7 @@
 // Fuzz target: one ingest frame through the hub's path (HubCore.handle/publish in
 // --insecure mode, where the origin comes from the payload): frame shape,
-// IngestRequest decode, AlertValidator, journal encoding and correlation.
+// IngestRequest decode, AlertValidator, journal encoding, the reference check and
+// correlation.
 import Correlation
 import Foundation
 import FuzzSupport
@@ -21,6 +22,9 @@ private let seeded: (correlator: Correlator, nextSeq: UInt64) = {
         guard let alert = try? json.decode(String(line)) else { continue }
         seq = correlator.apply(alert, seq: seq).changes.reduce(seq + 1) { next, _ in next + 1 }
     }
+    // Printed once, so a run shows what the inputs were correlated against.
+    FileHandle.standardError.write(Data(
+        "FuzzIngest: correlator seeded to seq \(seq - 1), \(correlator.openIncidentCount) open incidents\n".utf8))
     return (correlator, seq)
 }()
 
@@ -53,6 +57,11 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         return 0
     }
     checkValidAlertRoundTrips(alert)
+    // The hub refuses an update or cancel of an alert its origin never published
+    // (HubCore.knows: dedup and journal); here the seeded correlator stands in for both.
+    for reference in alert.references where seeded.correlator.incidentID(origin: alert.origin, alertID: reference) == nil {
+        return 0
+    }
     var correlator = seeded.correlator
     let result = correlator.apply(alert, seq: seeded.nextSeq)
     invariant(!result.incidentID.isEmpty, "an accepted alert was given no incident")
