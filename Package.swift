@@ -144,6 +144,11 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "IBMProtocolTests", dependencies: ["IBMProtocol"]),
         .testTarget(
+            name: "CAPTests",
+            dependencies: ["CAP", "IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Samples"]
+        ),
+        .testTarget(
             name: "JournalTests",
             dependencies: [
                 "Journal",

@@ -12,6 +12,8 @@ public enum CAPImport {
     public static let maxBytes = 1 << 20
     /// The most `<info>` blocks one alert may fan out into.
     public static let maxInfoBlocks = 16
+    /// Problems listed in one error; a document with more gets a count of the rest.
+    public static let maxIssues = 100
 
     /// The alerts in one CAP 1.2 `<alert>` document.
     ///
@@ -27,6 +29,10 @@ public enum CAPImport {
         }
         var reader = CAPReader(origin: origin)
         let alerts = reader.read(root)
+        if reader.issues.count > maxIssues {
+            let more = reader.issues.count - maxIssues
+            throw CAPError(issues: reader.issues.prefix(maxIssues) + [CAPError.Issue(path: "alert", message: "… and \(more) more problems")])
+        }
         if !reader.issues.isEmpty { throw CAPError(issues: reader.issues) }
         return alerts
     }
@@ -79,7 +85,7 @@ private struct CAPReader {
             let count = found[name]?.count ?? 0
             if occurs.required, count == 0 { add("\(path)/\(name)", "is required") }
             if occurs.single, count > 1 {
-                add("\(path)/\(name)", "appears \(count) times (lines \(found[name, default: []].map { String($0.line) }.joined(separator: ", "))); CAP allows one")
+                add("\(path)/\(name)", "appears \(count) times (lines \(found[name, default: []].prefix(5).map { String($0.line) }.joined(separator: ", "))); CAP allows one")
             }
         }
         return found

@@ -98,6 +98,8 @@ private struct XMLScanner {
     let limits: XMLLimits
     var index = 0
     var elementCount = 0
+    /// Line and column at `cursor`, advanced as elements start, so locating each one costs only the bytes since the last.
+    var cursor = (offset: 0, line: 1, column: 1)
 
     /// Namespace bindings in scope, innermost last; `scopes` marks where each open element's begin.
     var bindings: [(prefix: String, uri: String)] = [("xml", "http://www.w3.org/XML/1998/namespace")]
@@ -117,6 +119,22 @@ private struct XMLScanner {
         // Columns count characters, not bytes: skip UTF-8 continuation bytes.
         let column = bytes[lineStart..<min(offset, bytes.count)].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
         return (line, column)
+    }
+
+    /// Line and column of `offset`, which must not be before the last offset asked for.
+    mutating func location(of offset: Int) -> (line: Int, column: Int) {
+        guard offset >= cursor.offset else { return Self.position(of: offset, in: bytes) }
+        for position in cursor.offset..<offset {
+            let byte = bytes[position]
+            if byte == 0x0A {
+                cursor.line += 1
+                cursor.column = 1
+            } else if byte & 0xC0 != 0x80 {
+                cursor.column += 1
+            }
+        }
+        cursor.offset = offset
+        return (cursor.line, cursor.column)
     }
 
     func error(_ reason: String, at offset: Int? = nil) -> XMLSyntaxError {
@@ -388,7 +406,7 @@ private struct XMLScanner {
         guard let namespace = resolve(prefix) else {
             throw error("the namespace prefix \(prefix) of <\(qualifiedName)> is not declared", at: start)
         }
-        let (line, column) = Self.position(of: start, in: bytes)
+        let (line, column) = location(of: start)
         let element = XMLElement(namespace: namespace, localName: local, qualifiedName: qualifiedName, line: line, column: column)
         if empty { bindings.removeLast(bindings.count - bindingCount) }
         return (Open(element: element, bindingCount: bindingCount), empty)
