@@ -9,7 +9,7 @@ import Journal
 public struct IBMCtlCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ibmctl",
-        abstract: "Operate and watch IBM Hub: watch, replay, verify, publish, keys, status, correlate.",
+        abstract: "Operate and watch IBM Hub: watch, replay, verify, publish, feed, keys, status, correlate.",
         discussion: """
             With no --hub, commands talk to the hub of `make demo` on 127.0.0.1 (ports 7701 ingest, \
             7702 feed, 7703 sync, 7780 http) as identity `coordinator`, with the keys in .dev/keys.
@@ -17,7 +17,7 @@ public struct IBMCtlCommand: ParsableCommand {
             Exit codes: 0 ok; 1 the check failed (verify found a bad record, publish left an alert \
             unanswered, status found the hub unhealthy); 2 usage or connection error.
             """,
-        subcommands: [Watch.self, Replay.self, Verify.self, Publish.self, Keys.self, Status.self, Correlate.self])
+        subcommands: [Watch.self, Replay.self, Verify.self, Publish.self, Feed.self, Keys.self, Status.self, Correlate.self])
 
     public init() {}
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A minimal blocking HTTP/1.1 GET, enough for the hub's `/healthz` and `/metrics`
-/// (no TLS, no redirects): the CLI stays synchronous and needs no networking stack.
+/// A minimal blocking HTTP/1.1 client, enough for the hub's `/healthz` and `/metrics` and
+/// the agency daemons' intake (no TLS, no redirects, one request per connection): the CLI
+/// stays synchronous and needs no networking stack.
 enum HTTPGet {
     struct Response {
         var status: Int
@@ -14,6 +15,14 @@ enum HTTPGet {
 
     /// Fetches `http://host:port/path`, failing after `timeoutMilliseconds` of silence.
     static func fetch(host: String, port: Int, path: String, timeoutMilliseconds: Int = 3000) throws(Failure) -> Response {
+        try request("GET", host: host, port: port, path: path, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Sends `method` with `body` (when not nil, with `contentType`) and reads the whole response.
+    static func request(
+        _ method: String, host: String, port: Int, path: String, body: [UInt8]? = nil,
+        contentType: String = "application/json", timeoutMilliseconds: Int = 3000
+    ) throws(Failure) -> Response {
         let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -39,11 +48,19 @@ enum HTTPGet {
                 lastError = String(cString: strerror(errno))
                 continue
             }
-            let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: ibmctl\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-            let bytes = Array(request.utf8)
-            let sent = bytes.withUnsafeBytes { raw in send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
-            guard sent == bytes.count else {
-                throw Failure(description: "sending to \(host):\(port) failed: \(String(cString: strerror(errno)))")
+            var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: ibmctl\r\nAccept: */*\r\n"
+            if let body { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n" }
+            let bytes = Array((head + "Connection: close\r\n\r\n").utf8) + (body ?? [])
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes.withUnsafeBytes { raw in
+                    raw.baseAddress.map { send(descriptor, $0 + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) } ?? -1
+                }
+                if sent < 0, errno == EINTR { continue }
+                guard sent > 0 else {
+                    throw Failure(description: "sending to \(host):\(port) failed: \(String(cString: strerror(errno)))")
+                }
+                offset += sent
             }
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 16 * 1024)
