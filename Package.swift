@@ -178,6 +178,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "FaultTests",
+            dependencies: [
+                "TestSupport", "Journal", "IBMProtocol", "Correlation", "HubClient", "ZeroMQ",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
             name: "IBMCtlTests",
             dependencies: [
                 "IBMCtl", "Journal", "IBMProtocol", "ZeroMQ",

@@ -79,8 +79,13 @@ struct Watch: ParsableCommand {
                     view.snapshot(Array(follower.incidents.values), highSeq: follower.lastSeq)
                     haveSnapshot = true
                 }
+                let recoveries = follower.recoveries
                 try follower.follow(forMilliseconds: 250, until: { Interrupt.requested }) { event in
                     view.event(event, follower: follower)
+                }
+                // Said on stderr (JSON lines only), so an operator or a fault test can see gaps happen.
+                if !live, follower.recoveries > recoveries {
+                    StandardError.write("ibmctl: filled \(follower.recoveries - recoveries) feed gap(s) through sync, now at seq \(follower.lastSeq)\n")
                 }
                 failures = 0
                 view.tick(follower: follower)

@@ -1,0 +1,210 @@
+import Foundation
+import HubClient
+import IBMProtocol
+import TestSupport
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The processes of one fault run: a hub, feed subscribers (`ibmctl watch --format jsonl`
+/// writing to a file) and publishers (one `ibmctl publish` per agency, whose stdout is the
+/// record of every answer), plus an in-process probe that times recovery.
+final class FaultCluster {
+    let hub: HubProcess
+    let load: AlertLoad
+    let files: [String: URL]
+    private(set) var subscribers: [Subscriber] = []
+    /// Every publisher process started, per agency, in order (several when a pass is repeated).
+    private(set) var publishers: [(origin: String, child: ChildProcess)] = []
+    /// Acks of probe alerts (origin border), by alert id.
+    private(set) var probeAcks: [String: Ibm_V1_Ack] = [:]
+    private var probeCount = 0
+    private let context: ZMQContext
+    let runTag: String
+
+    init(label: String, seed: UInt64, alerts: Int, durability: String = "os", extraYAML: String = "") throws {
+        hub = try HubProcess(label: "fault-\(label)", durability: durability, extraYAML: extraYAML)
+        runTag = "f\(seed % 100_000)"
+        load = try AlertLoad.generate(count: alerts, seed: seed, runTag: runTag)
+        files = try load.write(to: hub.directory)
+        context = try ZMQContext()
+    }
+
+    var hubArguments: [String] {
+        ["--insecure", "--hub", "127.0.0.1:\(hub.ingestPort)", "--feed-port", "\(hub.feedPort)",
+         "--sync-port", "\(hub.syncPort)", "--http-port", "\(hub.httpPort)"]
+    }
+
+    // MARK: Subscribers
+
+    @discardableResult
+    func addSubscriber() throws -> Subscriber {
+        let url = hub.directory.appendingPathComponent("subscriber-\(subscribers.count + 1).jsonl")
+        let child = try ChildProcess(TestPaths.executable("ibmctl"), ["watch", "--format", "jsonl"] + hubArguments, logURL: url)
+        let subscriber = Subscriber(child: child, url: url)
+        subscribers.append(subscriber)
+        return subscriber
+    }
+
+    // MARK: Publishers
+
+    /// Starts one `ibmctl publish` per agency over its whole file (`rate` alerts/s each; nil: as fast as acked).
+    func startPublishers(rate: Double?, timeoutSeconds: Int = 900) throws {
+        for origin in AlertLoad.origins {
+            guard let file = files[origin] else { continue }
+            let log = hub.directory.appendingPathComponent("publish-\(origin)-\(publishers.count + 1).jsonl")
+            var arguments = ["publish"] + hubArguments + ["--timeout", "\(timeoutSeconds)", "--window", "200"]
+            if let rate { arguments += ["--rate", "\(rate)"] }
+            arguments.append(file.path)
+            publishers.append((origin, try ChildProcess(TestPaths.executable("ibmctl"), arguments, logURL: log)))
+        }
+    }
+
+    var publishersRunning: Bool { publishers.contains { $0.child.isRunning } }
+
+    /// Waits for every publisher to exit; false if one is still running at the deadline.
+    func waitForPublishers(timeout: Double) -> Bool {
+        waitUntil(timeout: timeout) { !publishersRunning }
+    }
+
+    /// Every answer the publishers printed (the intake record of a direct run), plus the probes' acks.
+    func answers() -> [IntakeAnswer] {
+        var result: [IntakeAnswer] = []
+        let parser = JSONParser()
+        for (origin, child) in publishers {
+            for line in completeLines(of: child.logURL) where line.first == "{" {
+                guard let value = try? parser.parse(line), case let .string(id)? = value["alert_id"] else { continue }
+                if let nack = value["nack"] {
+                    var code = "?"
+                    if case let .string(text)? = nack["code"] { code = text }
+                    result.append(IntakeAnswer(origin: origin, alertID: id, ack: nil, nackCode: code))
+                } else if case let .number(seq)? = value["seq"], case let .string(outcome)? = value["outcome"] {
+                    result.append(IntakeAnswer(origin: origin, alertID: id, ack: (UInt64(seq) ?? 0, outcome), nackCode: nil))
+                }
+            }
+        }
+        for (id, ack) in probeAcks {
+            result.append(IntakeAnswer(origin: "border", alertID: id, ack: (ack.seq, ack.outcome.jsonName ?? "?"), nackCode: nil))
+        }
+        return result
+    }
+
+    /// Every (origin, id) the run may have put in the journal: the load and the probes sent.
+    var expectedKeys: Set<String> {
+        load.keys.union((0...probeCount).map { "border\u{0}bor-\(runTag)-probe-\($0)" })
+    }
+
+    // MARK: Hub faults
+
+    /// SIGKILL, restart, and the seconds from the restart to the first ack of a new alert.
+    func killAndRestartHub() throws -> Double {
+        hub.kill9()
+        return try restartHub()
+    }
+
+    /// Starts the hub and times restart -> first new ack.
+    func restartHub() throws -> Double {
+        let started = monotonicSeconds()
+        try hub.start()
+        try probe()
+        return monotonicSeconds() - started
+    }
+
+    /// Sends one new alert (border) and waits for its ack; the ack joins the intake record.
+    @discardableResult
+    func probe(timeoutSeconds: Double = 120) throws -> Ibm_V1_Ack {
+        probeCount += 1
+        var alert = load.byOrigin["border"]![probeCount % load.byOrigin["border"]!.count]
+        alert.id = "bor-\(runTag)-probe-\(probeCount)"
+        alert.subjects = []
+        let client = try IngestClient(context: context, endpoint: "tcp://127.0.0.1:\(hub.ingestPort)",
+                                      security: .insecure, window: 1, resendAfterMilliseconds: 500)
+        let deadline = monotonicSeconds() + timeoutSeconds
+        while true {
+            var answer: PublishAnswer?
+            let left = max(deadline - monotonicSeconds(), 0.1)
+            try client.publish([alert], timeoutMilliseconds: Int64(left * 1000)) { _, reply in answer = reply }
+            switch answer {
+            case let .ack(ack)?:
+                probeAcks[alert.id] = ack
+                return ack
+            case let .nack(nack)? where nack.code == .unavailable && monotonicSeconds() < deadline:
+                // The hub says when to retry (a full disk, a failed commit): an agency would wait and resend.
+                sleepSeconds(max(Double(nack.retryAfterMs) / 1000, 0.1))
+            case let .nack(nack)?:
+                throw TestFailure("probe \(alert.id) nacked: \(nack.code) \(nack.reason)")
+            case nil:
+                throw TestFailure("probe \(alert.id): no answer within \(timeoutSeconds) s")
+            }
+        }
+    }
+
+    /// Stops every process of the run (the hub gracefully).
+    func stopAll() {
+        for subscriber in subscribers { subscriber.child.signal(SIGCONT); subscriber.child.terminate(graceSeconds: 3) }
+        for publisher in publishers { publisher.child.terminate(graceSeconds: 3) }
+        hub.child?.signal(SIGCONT)
+        hub.stop()
+    }
+}
+
+/// One answer of the intake: an ack (seq, outcome) or a nack (code).
+struct IntakeAnswer {
+    var origin: String
+    var alertID: String
+    var ack: (seq: UInt64, outcome: String)?
+    var nackCode: String?
+}
+
+/// A feed subscriber process and the JSON lines it wrote.
+final class Subscriber {
+    let child: ChildProcess
+    let url: URL
+
+    init(child: ChildProcess, url: URL) {
+        self.child = child
+        self.url = url
+    }
+
+    /// The picture folded from everything the subscriber printed so far.
+    func picture() -> FoldedPicture {
+        var picture = FoldedPicture()
+        let parser = JSONParser()
+        for line in completeLines(of: url) where line.first == "{" {
+            if let value = try? parser.parse(line) { picture.apply(value) }
+        }
+        return picture
+    }
+}
+
+/// Open incidents by id, folded from snapshot lines and picture events (the JSON of `watch`/`replay`).
+struct FoldedPicture {
+    var incidents: [String: JSONValue] = [:]
+    var lastSeq: UInt64 = 0
+    var lines = 0
+    /// Events whose seq did not increase (a subscriber must see each event once, in order).
+    var outOfOrder: [UInt64] = []
+
+    mutating func apply(_ line: JSONValue) {
+        guard case let .string(kind)? = line["kind"], let incident = line["incident"],
+              case let .string(id)? = incident["id"], case let .number(seqText)? = line["seq"], let seq = UInt64(seqText)
+        else { return }
+        lines += 1
+        if kind == "snapshot" {
+            lastSeq = max(lastSeq, seq)
+        } else {
+            if seq <= lastSeq { outOfOrder.append(seq) }
+            lastSeq = max(lastSeq, seq)
+        }
+        if kind == "closed" { incidents[id] = nil } else { incidents[id] = incident }
+    }
+}
+
+/// The lines of a file that end in a newline (a writer may be mid-line).
+func completeLines(of url: URL) -> [String] {
+    guard let data = try? Data(contentsOf: url) else { return [] }
+    var text = String(decoding: data, as: UTF8.self)
+    if let last = text.lastIndex(of: "\n") { text = String(text[..<last]) } else { return [] }
+    return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+}

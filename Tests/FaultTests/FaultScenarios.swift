@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fault-injection suite of issue #9: real processes, broken on purpose, then the four
+/// invariants. FAULTS=quick (the default, run by `make test`) runs the quick form; FAULTS=long
+/// (`make test-faults`) adds the long form; FAULTS=off skips the suite. FAULT_SEED=N replays
+/// a run's data and fault timings (the machine's own timing still varies).
+@Suite("Fault injection", .serialized)
+struct FaultScenarios {
+    // MARK: Quick form (CI)
+
+    @Test("SIGKILL the hub at random moments under load (quick: 5 times)", .enabled(if: FaultMode.quick))
+    func hubKilledQuick() throws {
+        try hubKills(scenario: "hub SIGKILL x5", kills: 5, alerts: 3000, rate: 150)
+    }
+
+    @Test("a subscriber SIGSTOPped past its HWM, then resumed", .enabled(if: FaultMode.quick))
+    func subscriberStoppedPastHWM() throws {
+        try subscriberOverflow(scenario: "subscriber SIGSTOP past HWM", alerts: 9000)
+    }
+
+    @Test("the disk under the hub's data folder fills up, then space returns", .enabled(if: FaultMode.quick))
+    func diskFull() throws {
+        try diskFullScenario(scenario: "disk full", alerts: 6000, sizeMegabytes: 3)
+    }
+
+    // MARK: Long form (make test-faults)
+
+    @Test("SIGKILL the hub at random moments under load, 20 times", .enabled(if: FaultMode.long))
+    func hubKilledLong() throws {
+        try hubKills(scenario: "hub SIGKILL x20", kills: 20, alerts: 12000, rate: 150)
+    }
+
+    @Test("SIGSTOP the hub for 30 s, then SIGCONT", .enabled(if: FaultMode.long))
+    func hubHung() throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: "hub SIGSTOP 30 s", seed: seed)
+        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var rng = SeededGenerator(seed: seed ^ 0x5707)
+        let cluster = try FaultCluster(label: "hub-stop", seed: seed, alerts: 9000)
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        try cluster.startPublishers(rate: 100)
+        sleepSeconds(Double.random(in: 3...8, using: &rng))
+        cluster.hub.child?.signal(SIGSTOP)
+        summary.faults += 1
+        sleepSeconds(30)
+        let resumed = monotonicSeconds()
+        cluster.hub.child?.signal(SIGCONT)
+        try cluster.probe()
+        summary.recoveries.append(monotonicSeconds() - resumed)
+        try finish(cluster, &summary, publisherTimeout: 600)
+    }
+
+    @Test("the hub down for 5 minutes while alerts keep coming, then back", .enabled(if: FaultMode.long))
+    func hubDownFiveMinutes() throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: "hub down 5 min", seed: seed)
+        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        let cluster = try FaultCluster(label: "hub-down", seed: seed, alerts: 12000)
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        try cluster.startPublishers(rate: 20)
+        sleepSeconds(10)
+        cluster.hub.kill9()
+        summary.faults += 1
+        sleepSeconds(300)
+        summary.recoveries.append(try cluster.restartHub())
+        try finish(cluster, &summary, publisherTimeout: 900)
+    }
+
+    @Test("a torn journal tail: SIGKILL during group commits until one is caught mid-write", .enabled(if: FaultMode.long))
+    func tornJournalTail() throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: "torn journal tail", seed: seed)
+        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var rng = SeededGenerator(seed: seed ^ 0x7042)
+        let cluster = try FaultCluster(label: "torn", seed: seed, alerts: 30000, extraYAML: "")
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        try cluster.startPublishers(rate: nil)
+        var torn = 0
+        var attempts = 0
+        let wal = cluster.hub.journalPath + "-wal"
+        while torn < 3, attempts < 200, cluster.publishersRunning {
+            sleepSeconds(Double.random(in: 0.05...0.6, using: &rng))
+            cluster.hub.kill9()
+            attempts += 1
+            summary.faults += 1
+            if WALTail.inspect(path: wal).isTorn { torn += 1 }
+            summary.recoveries.append(try cluster.restartHub())
+        }
+        summary.notes.append("\(torn) torn WAL tails (uncommitted frames after the last commit) in \(attempts) kills")
+        if torn == 0 { summary.violations.append("torn tail: no kill landed inside a group commit in \(attempts) tries") }
+        try finish(cluster, &summary, publisherTimeout: 900)
+    }
+
+    // MARK: Scenario bodies
+
+    private func hubKills(scenario: String, kills: Int, alerts: Int, rate: Double) throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: scenario, seed: seed)
+        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        var rng = SeededGenerator(seed: seed ^ 0x4B11)
+        let cluster = try FaultCluster(label: "hub-kill", seed: seed, alerts: alerts)
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        try cluster.startPublishers(rate: rate)
+        for _ in 0..<kills {
+            sleepSeconds(Double.random(in: 0.2...2.5, using: &rng))
+            summary.recoveries.append(try cluster.killAndRestartHub())
+            summary.faults += 1
+        }
+        try finish(cluster, &summary, publisherTimeout: 600)
+    }
+
+    private func subscriberOverflow(scenario: String, alerts: Int) throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: scenario, seed: seed)
+        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        // A small send HWM, so the stopped subscriber's queue overflows within the run.
+        let cluster = try FaultCluster(label: "sub-hwm", seed: seed, alerts: alerts,
+                                       extraYAML: "feed:\n  send_hwm: 200\n")
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        let stopped = try cluster.addSubscriber()
+        sleepSeconds(1)
+        stopped.child.signal(SIGSTOP)
+        summary.faults += 1
+        try cluster.startPublishers(rate: nil)
+        _ = cluster.waitForPublishers(timeout: 600)
+        let resumed = monotonicSeconds()
+        stopped.child.signal(SIGCONT)
+        let last = try InvariantChecker(journalPath: cluster.hub.journalPath).journalContents().eventSeqs.last ?? 0
+        waitUntil(timeout: 120) { stopped.picture().lastSeq >= last }
+        summary.recoveries.append(monotonicSeconds() - resumed)
+        let gaps = completeLines(of: stopped.url).filter { $0.contains("filled") && $0.contains("through sync") }
+        summary.notes.append("the stopped subscriber reported \(gaps.count) gap fill(s) after SIGCONT; recovery = SIGCONT to caught up")
+        if gaps.isEmpty {
+            summary.violations.append("the stopped subscriber never overflowed its HWM (no gap filled): the scenario proved nothing")
+        }
+        try finish(cluster, &summary, publisherTimeout: 60)
+    }
+
+    private func diskFullScenario(scenario: String, alerts: Int, sizeMegabytes: Int) throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: scenario, seed: seed)
+        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        let cluster = try FaultCluster(label: "disk-full", seed: seed, alerts: alerts)
+        let data = cluster.hub.directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let mount = try runCommand(URL(fileURLWithPath: "/bin/mount"),
+                                   ["-t", "tmpfs", "-o", "size=\(sizeMegabytes)m", "tmpfs", data.path])
+        guard mount.status == 0 else {
+            print("fault scenario \(scenario): SKIPPED: cannot mount a tmpfs (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)); needs root)")
+            return
+        }
+        defer {
+            cluster.stopAll()
+            _ = try? runCommand(URL(fileURLWithPath: "/bin/umount"), ["-l", data.path])
+        }
+        try cluster.hub.start()
+        try cluster.addSubscriber()
+        try cluster.startPublishers(rate: nil, timeoutSeconds: 120)
+        #expect(cluster.waitForPublishers(timeout: 300), "publishers still running with the disk full")
+        summary.faults += 1
+        let whileFull = cluster.answers()
+        let unavailable = whileFull.filter { $0.nackCode == "unavailable" }.count
+        let otherNacks = whileFull.filter { $0.nackCode != nil && $0.nackCode != "unavailable" }
+        summary.notes.append("while full: \(whileFull.filter { $0.ack != nil }.count) acked, \(unavailable) nacked unavailable")
+        if unavailable == 0 { summary.violations.append("disk full: no alert was nacked unavailable; the disk never filled") }
+        for nack in otherNacks.prefix(3) {
+            summary.violations.append("disk full: \(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!), not unavailable")
+        }
+        if cluster.hub.child?.isRunning != true {
+            summary.violations.append("disk full: the hub exited:\n\(cluster.hub.log.suffix(2000))")
+            try? cluster.hub.start()
+        }
+        // The journal on the full disk already holds every ack and verifies.
+        let partial = try InvariantChecker(journalPath: cluster.hub.journalPath)
+            .check(answers: whileFull, expected: cluster.expectedKeys, subscribers: [])
+        summary.violations += partial.violations.map { "while full: " + $0 }
+
+        // Space returns: every alert is published again (the agencies' at-least-once resend).
+        let remount = try runCommand(URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,size=512m", data.path])
+        guard remount.status == 0 else { throw TestFailure("remount failed: \(remount.stderr)") }
+        let returned = monotonicSeconds()
+        try cluster.probe()
+        summary.recoveries.append(monotonicSeconds() - returned)
+        try cluster.startPublishers(rate: nil)
+        try finish(cluster, &summary, publisherTimeout: 600, ignoringNacksBefore: whileFull.count)
+    }
+
+    /// Waits for the publishers, requires every alert acked, checks the invariants and reports.
+    private func finish(_ cluster: FaultCluster, _ summary: inout ScenarioSummary, publisherTimeout: Double,
+                        ignoringNacksBefore: Int = 0) throws {
+        if !cluster.waitForPublishers(timeout: publisherTimeout) {
+            summary.violations.append("publishers still running after \(Int(publisherTimeout)) s")
+        }
+        if cluster.hub.child?.isRunning != true {
+            summary.violations.append("the hub is not running at the end:\n\(cluster.hub.log.suffix(2000))")
+        }
+        let answers = cluster.answers()
+        // Liveness: every alert sent is finally acked (resends are the publisher's job).
+        let acked = Set(answers.compactMap { $0.ack == nil ? nil : $0.origin + "\u{0}" + $0.alertID })
+        let missing = cluster.load.keys.subtracting(acked)
+        if !missing.isEmpty {
+            summary.violations.append("\(missing.count) alerts never acked, e.g. \(missing.sorted().prefix(3).map { $0.replacingOccurrences(of: "\u{0}", with: "/") })")
+        }
+        for nack in answers.dropFirst(ignoringNacksBefore) where nack.nackCode != nil {
+            summary.violations.append("\(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!)")
+            break
+        }
+        let result = try InvariantChecker(journalPath: cluster.hub.journalPath)
+            .check(answers: answers, expected: cluster.expectedKeys, subscribers: cluster.subscribers)
+        summary.violations += result.violations
+        summary.accepted = result.accepted
+        summary.report()
+        #expect(summary.violations.isEmpty, "\(summary.scenario) FAULT_SEED=\(summary.seed): \(summary.violations.count) violations")
+    }
+}
