@@ -23,15 +23,4 @@ struct HelpTests {
         #expect(result.status == 2)
         #expect(!result.stderr.isEmpty)
     }
-
-    @Test("CAP says it is not there yet, and exits 2")
-    func capNotYet() throws {
-        let folder = try TemporaryFolder()
-        let journal = folder.file("journal.sqlite")
-        try JournalFixtures.write(to: journal, count: 2)
-        let replay = try ibmctl(["replay", "--journal", journal, "--format", "cap"], seconds: 30)
-        #expect(replay.status == 2)
-        #expect(replay.stderr.contains("CAP support arrives with the agency daemons"))
-        #expect(replay.stdout.isEmpty)
-    }
 }

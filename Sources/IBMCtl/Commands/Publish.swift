@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAP
 import Foundation
 import HubClient
 import IBMProtocol
@@ -16,6 +17,11 @@ struct Publish: ParsableCommand {
             (with --as, every alert's origin is set to it), so one mixed file from all three \
             agencies can be published in one go.
 
+            With --cap, FILE holds OASIS CAP 1.2 XML instead (Protocols/CAP.md): one document, or \
+            several, each beginning with its <?xml declaration on a new line (as `replay --format cap` \
+            prints them). Each <info> block is one alert. The origin is the --as identity, or else \
+            the CAP <sender> up to any @.
+
             One JSON line per answer is printed on stdout, in the order the answers arrive:
               {"alert_id":"…","outcome":"accepted|duplicate|correlated","seq":N,"incident_id":"…"}
               {"alert_id":"…","nack":{"code":"…","reason":"…"}}
@@ -31,7 +37,7 @@ struct Publish: ParsableCommand {
     @OptionGroup(title: "Identity")
     var identityOptions: IdentityOptions
 
-    @Flag(help: "FILE holds CAP 1.2 XML alerts instead of JSON.")
+    @Flag(help: "FILE holds CAP 1.2 XML documents instead of JSON alerts.")
     var cap = false
 
     @Option(help: ArgumentHelp("Send at most this many alerts per second (a simple load generator).", valueName: "n"))
@@ -59,13 +65,11 @@ struct Publish: ParsableCommand {
     }
 
     func run() throws {
-        if cap {
-            throw CtlError.notYet("CAP support arrives with the agency daemons; publish JSON alerts for now")
-        }
         let address = try hubOptions.address()
         let security = try identityOptions.security(defaultIdentity: "coordinator")
         let stampedOrigin = identityOptions.insecure ? identityOptions.identity : nil
-        let input = try AlertInput(path: file)
+        let jsonInput = cap ? nil : try AlertInput(path: file)
+        let capInput = cap ? try CAPInput(path: file) : nil
         let context = try ZMQContext()
         let client = try IngestClient(context: context, endpoint: address.ingest, security: security, window: window)
         let output = BufferedOutput.standardOutput()
@@ -103,19 +107,33 @@ struct Publish: ParsableCommand {
         while true {
             let item: AlertInput.Item?
             do {
-                item = try input.next()
+                if let capInput {
+                    item = try capInput.next()
+                } else {
+                    item = try jsonInput?.next()
+                }
             } catch {
                 readFailure = error
                 break
             }
             guard let item else { break }
-            do {
-                var alert = try codec.decode(item.bytes)
-                if let stampedOrigin { alert.origin = stampedOrigin }
-                batch.append(alert)
-            } catch {
-                unreadable += 1
-                StandardError.write("ibmctl: \(file):\(item.line): alert not sent: \(error)\n")
+            if cap {
+                do {
+                    // The identity signing the alerts is their origin; without one, the CAP sender.
+                    batch += try CAPImport.alerts(fromXML: item.bytes, origin: identityOptions.identity)
+                } catch {
+                    unreadable += 1
+                    StandardError.write("ibmctl: \(file):\(item.line): CAP document not sent: \(error)\n")
+                }
+            } else {
+                do {
+                    var alert = try codec.decode(item.bytes)
+                    if let stampedOrigin { alert.origin = stampedOrigin }
+                    batch.append(alert)
+                } catch {
+                    unreadable += 1
+                    StandardError.write("ibmctl: \(file):\(item.line): alert not sent: \(error)\n")
+                }
             }
             if batch.count >= Self.batchSize { try send() }
         }

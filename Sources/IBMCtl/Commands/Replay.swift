@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAP
 import HubClient
 import IBMProtocol
 import Journal
@@ -25,6 +26,9 @@ struct Replay: ParsableCommand {
             and republishes the picture events there, with the hub's feed topics \
             (all/ev/CATEGORY/SECTOR); it first waits for --subscribers subscribers. With --to, stdout \
             stays quiet unless --format is given.
+
+            --format cap prints each alert as an OASIS CAP 1.2 document on one line (Protocols/CAP.md), \
+            which `ibmctl publish --cap` reads back.
             """)
 
     enum RecordSelection: String, ExpressibleByArgument, CaseIterable {
@@ -98,6 +102,9 @@ struct Replay: ParsableCommand {
         if let since, let until, until.unixMilliseconds <= since.unixMilliseconds {
             throw ValidationError("--until must be later than --since")
         }
+        if format == .cap, selection != .alerts {
+            throw ValidationError("--format cap prints alerts as CAP 1.2 XML; it takes --records alerts")
+        }
         if to != nil, records == .alerts {
             throw ValidationError("--to republishes picture events; use --records events or all")
         }
@@ -106,9 +113,6 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
-        if format == .cap {
-            throw CtlError.notYet("CAP support arrives with the agency daemons; use --format jsonl or table for now")
-        }
         Interrupt.install()
         let context = try ZMQContext()
         var publisher: FeedRepublisher?
@@ -318,7 +322,9 @@ final class ReplaySink {
                 output.write(Self.row(["SEQ", "TIME", "RECORD", "ID", "WHO", "CATEGORY", "SECTOR", "SEVERITY", "HEADLINE"]))
             }
             output.write(Self.row(tableCells(record)))
-        case .cap?, nil:
+        case .cap?:
+            if case let .alert(_, _, alert) = record { output.writeLine(capLine(alert)) }
+        case nil:
             break
         }
         if let publisher {
@@ -333,6 +339,22 @@ final class ReplaySink {
             }
         }
         if speed != .max { output.flush() }
+    }
+
+    /// `observed_at` of alerts already printed, by origin and id: CAP writes each reference with
+    /// the referenced alert's sent time. Bounded: forgotten in one go when full.
+    private var sentTimes: [String: Google_Protobuf_Timestamp] = [:]
+    static let sentTimesLimit = 100_000
+
+    private func capLine(_ alert: Ibm_V1_Alert) -> [UInt8] {
+        let key = { (id: String) in alert.origin + "\u{0}" + id }
+        var referenced: [String: Google_Protobuf_Timestamp] = [:]
+        for id in alert.references {
+            if let sent = sentTimes[key(id)] { referenced[id] = sent }
+        }
+        if sentTimes.count >= Self.sentTimesLimit { sentTimes.removeAll(keepingCapacity: true) }
+        sentTimes[key(alert.id)] = alert.observedAt
+        return Array(CAPExport.xml(for: alert, sender: alert.origin, referenceSent: referenced, singleLine: true).utf8)
     }
 
     func finish() {

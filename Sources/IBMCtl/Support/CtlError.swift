@@ -10,8 +10,6 @@ struct CtlError: Error, CustomStringConvertible {
     static func connection(_ message: String) -> CtlError { CtlError(message: message, exitCode: 2) }
     /// The command ran, and what it checked is not right.
     static func checkFailed(_ message: String) -> CtlError { CtlError(message: message, exitCode: 1) }
-    /// A later issue brings this; say so rather than pretend.
-    static func notYet(_ message: String) -> CtlError { CtlError(message: message, exitCode: 2) }
 
     var description: String { message }
 }
