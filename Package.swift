@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "AgencyNode",
             dependencies: [
-                "HubClient", "IBMProtocol", "YAMLConfig", "ZeroMQ",
+                "CAP", "HubClient", "IBMProtocol", "YAMLConfig", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "IBMCtl",
             dependencies: [
-                "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "Correlation",
+                "CAP", "HubClient", "Journal", "IBMProtocol", "ZeroMQ", "Correlation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "AgencyNodeTests",
             dependencies: [
-                "AgencyNode", "HubClient", "IBMProtocol", "Journal", "YAMLConfig", "ZeroMQ", "TestSupport",
+                "AgencyNode", "CAP", "HubClient", "IBMProtocol", "Journal", "YAMLConfig", "ZeroMQ", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "IBMCtlTests",
             dependencies: [
-                "IBMCtl", "Journal", "IBMProtocol", "ZeroMQ",
+                "IBMCtl", "CAP", "Journal", "IBMProtocol", "ZeroMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
