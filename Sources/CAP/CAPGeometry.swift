@@ -53,7 +53,8 @@ enum CAPGeometry {
     /// The area centroid of a closed ring of at least four `lat,lon` points, the first equal to the last.
     ///
     /// Computed in the plane of (lon, lat), which for the few-km areas of border alerts is within
-    /// metres of the spherical centroid; a ring with no area gives the mean of its points.
+    /// metres of the spherical centroid; a ring with no area, or a self-intersecting one whose
+    /// centroid falls outside its bounds, gives the mean of its points.
     static func polygonCentroid(_ text: String) throws(GeometryError) -> Point {
         var points: [Point] = []
         for token in tokens(text) { points.append(try point(token)) }
@@ -74,12 +75,18 @@ enum CAPGeometry {
             sumLon += (a.lon + b.lon) * cross
             sumLat += (a.lat + b.lat) * cross
         }
-        if abs(twiceArea) < 1e-12 {
-            let ring = points.dropLast()
-            let count = Double(ring.count)
-            return rounded(Point(lat: ring.reduce(0) { $0 + $1.lat } / count, lon: ring.reduce(0) { $0 + $1.lon } / count))
-        }
-        return rounded(Point(lat: sumLat / (3 * twiceArea), lon: sumLon / (3 * twiceArea)))
+        let ring = points.dropLast()
+        let mean = Point(lat: ring.reduce(0) { $0 + $1.lat } / Double(ring.count), lon: ring.reduce(0) { $0 + $1.lon } / Double(ring.count))
+        guard abs(twiceArea) >= 1e-12 else { return rounded(mean) }
+        let centroid = Point(lat: sumLat / (3 * twiceArea), lon: sumLon / (3 * twiceArea))
+        // A self-intersecting ring can put the signed-area centroid anywhere, even outside the shape's
+        // bounds; then the mean of its points is the better single point.
+        let lats = ring.map(\.lat)
+        let lons = ring.map(\.lon)
+        guard let south = lats.min(), let north = lats.max(), let west = lons.min(), let east = lons.max(),
+              (south...north).contains(centroid.lat), (west...east).contains(centroid.lon)
+        else { return rounded(mean) }
+        return rounded(centroid)
     }
 
     /// To 1e-7 degrees (about 1 cm), so export and import again give the same numbers.

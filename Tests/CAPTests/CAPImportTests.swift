@@ -116,6 +116,14 @@ func stamp(_ text: String) -> Google_Protobuf_Timestamp {
         }
     }
 
+    @Test func aSelfIntersectingPolygonGivesTheMeanOfItsPoints() throws {
+        // A bow tie whose signed-area centroid (lon -6) lies outside the shape.
+        let xml = CAPDocuments.minimal(area: "<area><areaDesc>x</areaDesc><polygon>0,0 2,2 0,2 2.2,0 0,0</polygon></area>")
+        let alert = try #require(try CAPImport.alerts(fromXML: Array(xml.utf8), origin: nil).first)
+        #expect(alert.location.lat == 1.05)
+        #expect(alert.location.lon == 1)
+    }
+
     @Test func signaturesAreIgnored() throws {
         let signature = #"<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/><SignatureValue>AA==</SignatureValue></Signature>"#
         let xml = CAPDocuments.minimal().replacingOccurrences(of: "</alert>", with: signature + "</alert>")
