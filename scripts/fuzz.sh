@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets in Fuzz/ and runs each for a while.
 #
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [TARGET...]   run (default: every target, 600 s each, 2 at a time)
+#   FUZZ_ARGS="-max_len=16384" scripts/fuzz.sh …          extra libFuzzer flags for every target
 #   scripts/fuzz.sh --seeds                                regenerate the generated seeds (FuzzIngest, FuzzSync, CAP exports)
 #
 # Seeds are read from Fuzz/Corpus/<target>/ (committed); what libFuzzer finds is kept in
@@ -56,7 +57,7 @@ run_one() {
   local target=$1
   mkdir -p "work/corpus/$target" "work/crashes/$target" work/logs
   # New inputs go to the first directory; the committed seeds are only read.
-  nice -n 19 "$bin/$target" -max_total_time="$SECONDS_EACH" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+  nice -n 19 "$bin/$target" -max_total_time="$SECONDS_EACH" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_ARGS:-} \
     -artifact_prefix="work/crashes/$target/" "work/corpus/$target" "Corpus/$target" \
     >"work/logs/$target.log" 2>&1 || true
 }
