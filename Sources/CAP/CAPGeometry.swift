@@ -46,7 +46,6 @@ enum CAPGeometry {
         guard let radius = decimal(parts[1]), radius >= 0 else {
             throw GeometryError("the radius \"\(parts[1].prefix(24))\" is not a number of km ≥ 0")
         }
-        _ = radius
         return rounded(centre)
     }
 
