@@ -71,7 +71,12 @@ struct AlertLoad {
         var result: [String: [Ibm_V1_Alert]] = [:]
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") where !line.isEmpty {
             let alert = try codec.decode(String(line))
-            if alert.msgType == .alert { result[alert.origin, default: []].append(alert) }
+            // The migration profile refuses a person with neither a document nor name and nationality.
+            let identifiable = alert.subjects.allSatisfy { subject in
+                guard case let .person(person)? = subject.kind else { return true }
+                return !person.document.isEmpty || (!person.name.isEmpty && !person.nationality.isEmpty)
+            }
+            if alert.msgType == .alert, identifiable { result[alert.origin, default: []].append(alert) }
         }
         return result
     }

@@ -20,6 +20,9 @@ final class FaultCluster {
     /// Acks of probe alerts (origin border), by alert id.
     private(set) var probeAcks: [String: Ibm_V1_Ack] = [:]
     private var probeCount = 0
+    /// The agency daemons, when the run goes through them, and the load posted to their intakes.
+    private(set) var agencies: [String: AgencyProcess] = [:]
+    private(set) var driver: AgencyDriver?
     private let context: ZMQContext
     let runTag: String
 
@@ -61,7 +64,25 @@ final class FaultCluster {
         }
     }
 
-    var publishersRunning: Bool { publishers.contains { $0.child.isRunning } }
+    var publishersRunning: Bool { publishers.contains { $0.child.isRunning } || driver?.running == true }
+
+    // MARK: Agency daemons
+
+    /// Starts ibm-border, ibm-migration and ibm-customs against the hub.
+    func startAgencies() throws {
+        for origin in AlertLoad.origins {
+            let agency = try AgencyProcess(origin, hub: hub, outbox: ["resend_after: 2s"])
+            try agency.start()
+            agencies[origin] = agency
+        }
+    }
+
+    var agencyPorts: [String: Int] { agencies.mapValues(\.httpPort) }
+
+    /// Posts the whole load to the daemons' intakes from one thread per agency.
+    func startAgencyLoad(batch: Int = 10, pause: Double = 0.05) {
+        driver = AgencyDriver(load: load, ports: agencyPorts, batch: batch, pause: pause)
+    }
 
     /// Waits for every publisher to exit; false if one is still running at the deadline.
     func waitForPublishers(timeout: Double) -> Bool {
@@ -143,6 +164,7 @@ final class FaultCluster {
     /// Stops every process of the run (the hub gracefully).
     func stopAll() {
         for subscriber in subscribers { subscriber.child.signal(SIGCONT); subscriber.child.terminate(graceSeconds: 3) }
+        for agency in agencies.values { agency.child?.signal(SIGCONT); agency.stop() }
         for publisher in publishers { publisher.child.terminate(graceSeconds: 3) }
         hub.child?.signal(SIGCONT)
         hub.stop()

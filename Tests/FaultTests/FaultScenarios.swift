@@ -44,8 +44,9 @@ struct FaultScenarios {
         let cluster = try FaultCluster(label: "hub-stop", seed: seed, alerts: 9000)
         defer { cluster.stopAll() }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
-        try cluster.startPublishers(rate: 100)
+        cluster.startAgencyLoad(batch: 10, pause: 0.1)
         sleepSeconds(Double.random(in: 3...8, using: &rng))
         cluster.hub.child?.signal(SIGSTOP)
         summary.faults += 1
@@ -65,14 +66,41 @@ struct FaultScenarios {
         let cluster = try FaultCluster(label: "hub-down", seed: seed, alerts: 12000)
         defer { cluster.stopAll() }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
-        try cluster.startPublishers(rate: 20)
+        cluster.startAgencyLoad(batch: 10, pause: 0.5)
         sleepSeconds(10)
         cluster.hub.kill9()
         summary.faults += 1
         sleepSeconds(300)
         summary.recoveries.append(try cluster.restartHub())
         try finish(cluster, &summary, publisherTimeout: 900)
+    }
+
+    @Test("SIGKILL an agency daemon at random moments under load, restarting it", .enabled(if: FaultMode.long))
+    func agencyKilled() throws {
+        let seed = FaultMode.seed()
+        var summary = ScenarioSummary(scenario: "agency SIGKILL x10", seed: seed)
+        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var rng = SeededGenerator(seed: seed ^ 0xA6E7)
+        let cluster = try FaultCluster(label: "agency-kill", seed: seed, alerts: 9000)
+        defer { cluster.stopAll() }
+        try cluster.hub.start()
+        try cluster.startAgencies()
+        try cluster.addSubscriber()
+        cluster.startAgencyLoad(batch: 10, pause: 0.05)
+        for _ in 0..<10 {
+            sleepSeconds(Double.random(in: 0.5...3, using: &rng))
+            let victim = AlertLoad.origins[Int.random(in: 0..<3, using: &rng)]
+            guard let agency = cluster.agencies[victim] else { continue }
+            agency.kill9()
+            summary.faults += 1
+            let restarted = monotonicSeconds()
+            try agency.start()
+            summary.recoveries.append(monotonicSeconds() - restarted)
+        }
+        summary.notes.append("recovery here = SIGKILL of the daemon to its /healthz 200")
+        try finish(cluster, &summary, publisherTimeout: 600)
     }
 
     @Test("a torn journal tail: SIGKILL during group commits until one is caught mid-write", .enabled(if: FaultMode.long))
@@ -112,8 +140,9 @@ struct FaultScenarios {
         let cluster = try FaultCluster(label: "hub-kill", seed: seed, alerts: alerts)
         defer { cluster.stopAll() }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
-        try cluster.startPublishers(rate: rate)
+        cluster.startAgencyLoad(batch: 10, pause: 10 / rate)
         for _ in 0..<kills {
             sleepSeconds(Double.random(in: 0.2...2.5, using: &rng))
             summary.recoveries.append(try cluster.killAndRestartHub())
@@ -209,7 +238,12 @@ struct FaultScenarios {
         if cluster.hub.child?.isRunning != true {
             summary.violations.append("the hub is not running at the end:\n\(cluster.hub.log.suffix(2000))")
         }
-        let answers = cluster.answers()
+        var answers = cluster.answers()
+        if let driver = cluster.driver {
+            answers += driver.deliveryStates(ports: cluster.agencyPorts, timeout: 300)
+            for refusal in driver.refusals.prefix(3) { summary.violations.append("an intake refused valid alerts: \(refusal)") }
+            summary.notes.append("\(driver.postRetries) POSTs retried (no answer from a daemon)")
+        }
         // Liveness: every alert sent is finally acked (resends are the publisher's job).
         let acked = Set(answers.compactMap { $0.ack == nil ? nil : $0.origin + "\u{0}" + $0.alertID })
         let missing = cluster.load.keys.subtracting(acked)
