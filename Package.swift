@@ -193,5 +193,8 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // docker/ checks (compose schema, Dockerfile lint), the headless demo, the network-namespace
+        // multi-host run: all against the built executables and the repository's files.
+        .testTarget(name: "DeployTests", dependencies: ["TestSupport"]),
     ]
 )
