@@ -80,9 +80,9 @@ struct Watch: ParsableCommand {
                     haveSnapshot = true
                 }
                 let recoveries = follower.recoveries
-                try follower.follow(forMilliseconds: 250, until: { Interrupt.requested }) { event in
+                try follower.follow(forMilliseconds: 250, until: { Interrupt.requested }, event: { event in
                     view.event(event, follower: follower)
-                }
+                })
                 // Said on stderr (JSON lines only), so an operator or a fault test can see gaps happen.
                 if !live, follower.recoveries > recoveries {
                     StandardError.write("ibmctl: filled \(follower.recoveries - recoveries) feed gap(s) through sync, now at seq \(follower.lastSeq)\n")
