@@ -160,7 +160,8 @@ struct Feed: ParsableCommand {
         if feeder.sent == 0, feeder.unreadable == 0, readFailure == nil, !interrupted {
             StandardError.write("ibmctl: \(file) holds no alert\n")
         }
-        let unanswered = ackTimeout > 0 ? feeder.pendingCount : 0
+        // Not waited for (--ack-timeout 0, or interrupted): not counted as unanswered.
+        let unanswered = ackTimeout > 0 && !interrupted ? feeder.pendingCount : 0
         if interrupted || readFailure != nil || feeder.unreadable > 0 || feeder.rejected > 0 || unanswered > 0 {
             var problems: [String] = []
             if interrupted { problems.append("interrupted") }
