@@ -84,7 +84,7 @@ YAML
 } > "$hub_config.tmp"
 mv "$hub_config.tmp" "$hub_config"
 if [ -f "$data/hub/journal.sqlite" ]; then
-  say "$data/ holds an earlier run: the network resumes from it, and the scenario's alerts come back as duplicates (make demo-clean starts afresh)"
+  say "$data/ holds an earlier run: the network resumes from it; alerts it already holds are answered as before and change nothing (make demo-clean starts afresh)"
 fi
 
 pids=()
