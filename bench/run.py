@@ -78,6 +78,18 @@ def rss_kb(pid, field="VmRSS"):
     return 0
 
 
+def cpu_seconds(pid):
+    """(whole process, busiest thread) CPU seconds (user + system) so far: figures the machine's load does not inflate."""
+    def read(path):
+        try:
+            fields = open(path).read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+    threads = [read(f"/proc/{pid}/task/{t}/stat") for t in os.listdir(f"/proc/{pid}/task")] if os.path.exists(f"/proc/{pid}/task") else [0.0]
+    return read(f"/proc/{pid}/stat"), max(threads)
+
+
 def stop(proc, sig=signal.SIGTERM):
     if proc and proc.poll() is None:
         proc.send_signal(sig)
@@ -127,8 +139,11 @@ class Bench:
 
     def data(self, n):
         frames = os.path.join(self.work, f"frames-{n}")
-        if os.path.exists(os.path.join(frames, "customs.frames")):
-            return frames
+        # Any prepared set at least this large will do: publishers send the first N/3 of theirs.
+        for name in sorted(os.listdir(self.work)):
+            m = re.fullmatch(r"frames-(\d+)", name)
+            if m and int(m.group(1)) >= n and os.path.exists(os.path.join(self.work, name, "customs.frames")):
+                return os.path.join(self.work, name)
         alerts = os.path.join(self.work, f"alerts-{n}")
         t = time.time()
         sh([sys.executable, os.path.join(BENCH, "generate-alerts.py"), str(n), alerts])
@@ -336,10 +351,12 @@ max_queued_messages 0
             sub_out = sub.communicate()[0]
         peak = max(peak, rss_kb(proc.pid), rss_kb(proc.pid, "VmHWM"))
         rss_end = rss_kb(proc.pid)
+        cpu, busiest = cpu_seconds(proc.pid)
         sub_result = results(sub_out)
         if not keep:
             stop(proc)
-        m = dict(system=system, kind=kind, load=load, expect=expect, peak_rss_mb=round(peak / 1024), rss_end_mb=round(rss_end / 1024))
+        m = dict(system=system, kind=kind, load=load, expect=expect, peak_rss_mb=round(peak / 1024), rss_end_mb=round(rss_end / 1024),
+                 cpu_us_per_alert=round(cpu * 1e6 / expect, 1), busiest_thread_us_per_alert=round(busiest * 1e6 / expect, 1))
         if all(pub_results):
             start = min(int(r["start_ns"]) for r in pub_results)
             end = max(int(r["end_ns"]) for r in pub_results)
@@ -358,7 +375,8 @@ max_queued_messages 0
         m["ack"] = self.hist([f"{d}/{kind}-ack-{a}.lat" for a in AGENCIES]) if s["kind"] != "proxy" else None
         lost = m.get("received", 0) != expect
         log(f"   {kind:10} {system:16} load {load}: acked/s {m.get('acked_per_s')}, received/s {m.get('received_per_s')}, "
-            f"received {m.get('received')}/{expect}{' (LOST SOME)' if lost else ''}, peak RSS {m['peak_rss_mb']} MB"
+            f"received {m.get('received')}/{expect}{' (LOST SOME)' if lost else ''}, peak RSS {m['peak_rss_mb']} MB, "
+            f"server CPU {m['cpu_us_per_alert']} µs/alert (busiest thread {m['busiest_thread_us_per_alert']})"
             + (f", receipt p99 {m['receipt']['p99_ms']} ms" if m["receipt"] else "")
             + (f", ack p99 {m['ack']['p99_ms']} ms" if m["ack"] else ""))
         return (m, proc) if keep else m
@@ -391,12 +409,17 @@ max_queued_messages 0
         restart_s = (int(r["end_ns"]) - t0) / 1e9 if r and r["acked"] == "1" else None
         stop(restarted)
         records = sqlite3.connect(journal).execute("SELECT count(*) FROM records").fetchone()[0]
-        t = time.time()
+        import resource
+        t, before = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         sh(f"{self.tool('ibmctl')} replay --journal {journal} --format jsonl > /dev/null")
         replay_s = time.time() - t
-        self.extra.update(restart_s=restart_s, journal_records=records, replay_per_s=round(records / replay_s))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        replay_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        self.extra.update(restart_s=restart_s, journal_records=records, replay_per_s=round(records / replay_s),
+                          replay_per_cpu_s=round(records / max(replay_cpu, 1e-6)))
         log(f"== restart with a {records}-record journal (SIGKILL -> first ack): {restart_s:.2f} s" if restart_s else "== restart: no ack")
-        log(f"== replay of {records} records as JSONL: {replay_s:.1f} s, {records / replay_s:,.0f} records/s")
+        log(f"== replay of {records} records as JSONL: {replay_s:.1f} s, {records / replay_s:,.0f} records/s "
+            f"({self.extra['replay_per_cpu_s']:,} per CPU-second)")
 
     # MARK: main
 
@@ -435,16 +458,18 @@ max_queued_messages 0
             return "—" if not h else f"{h['p50_ms']:.2f} / {h['p99_ms']:.2f} / {h['p999_ms']:.2f}"
         log("")
         log(f"| system | acked/s | received/s | delivered | publish→receipt p50/p99/p99.9 ms at {self.args.rate:,}/s "
-            f"| publish→ack p50/p99/p99.9 ms | peak RSS MB |")
-        log("|---|---:|---:|---:|---|---|---:|")
+            f"| publish→ack p50/p99/p99.9 ms | peak RSS MB | server CPU µs/alert (busiest thread) |")
+        log("|---|---:|---:|---:|---|---|---:|---:|")
         for system, r in self.table.items():
             t, l = r["throughput"], r["latency"]
             log(f"| {LABELS[system]} | {f(t.get('acked_per_s'))} | {f(t.get('received_per_s'))} | "
-                f"{t.get('received', 0)}/{t['expect']} | {lat(l['receipt'])} | {lat(l['ack'])} | {t['peak_rss_mb']} |")
+                f"{t.get('received', 0)}/{t['expect']} | {lat(l['receipt'])} | {lat(l['ack'])} | {t['peak_rss_mb']} | "
+                f"{t['cpu_us_per_alert']} ({t['busiest_thread_us_per_alert']}) |")
         e = self.extra
         log("")
         if "replay_per_s" in e:
-            log(f"replay: {e['replay_per_s']:,} records/s over {e['journal_records']:,} records; restart (SIGKILL -> first ack): "
+            log(f"replay: {e['replay_per_s']:,} records/s ({e['replay_per_cpu_s']:,} per CPU-second) over {e['journal_records']:,} records; "
+                "restart (SIGKILL -> first ack): "
                 + (f"{e['restart_s']:.2f} s" if e.get("restart_s") else "no ack"))
         if "hub_rss_1m_mb" in e:
             log(f"hub RSS after {self.args.alerts:,} alerts: {e['hub_rss_1m_mb']} MB"

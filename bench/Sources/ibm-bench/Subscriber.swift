@@ -49,7 +49,6 @@ func subscribe(_ options: Options) throws {
         }
         while try socket.receive(into: &frame, dontWait: true) {
             let now = monotonicNanoseconds()
-            lastMessage = now
             if mode == "hub", isTopic {
                 // Topic frame: `<channel>/hb` is a heartbeat, anything else an event.
                 skipBody = frame.withUnsafeBytes { $0.count >= 3 && $0[$0.count - 3] == 0x2F && $0[$0.count - 2] == 0x68 && $0[$0.count - 1] == 0x62 }
@@ -59,6 +58,7 @@ func subscribe(_ options: Options) throws {
             isTopic = true
             if skipBody { heartbeats += 1; skipBody = false; continue }
             events += 1
+            lastMessage = now  // heartbeats alone do not keep a finished run waiting
             frame.withUnsafeBytes { body in
                 guard let alert = protobufField(alertField, in: body), let id = protobufField(1, in: alert),
                       let number = trailingNumber(id) else { return }
