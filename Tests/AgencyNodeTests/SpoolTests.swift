@@ -24,7 +24,7 @@ import Testing
             writer.start()
             watcher = try SpoolWatcher(
                 directory: directory.appendingPathComponent("spool").path,
-                intake: AlertIntake(agency: "customs", profile: configuration.profile), queue: queue, decodeCAP: nil,
+                intake: AlertIntake(agency: "customs", profile: configuration.profile), queue: queue, decodeCAP: CAPSupport.decoder(agency: "customs"),
                 metrics: AgencyMetrics(), logger: Logger(label: "test"))
         }
 
@@ -42,7 +42,12 @@ import Testing
         }
     }
 
-    static let good = #"{"msg_type":"alert","observed_at":"2026-11-21T08:10:00Z","category":"smuggling_goods","severity":"moderate","urgency":"expected","certainty":"observed","tlp":"green","headline":"Cigarettes in a truck","location":{"lat":32.0,"lon":10.7},"subjects":[{"kind":"goods","commodity":"cigarettes","quantity":400,"unit":"cartons"}]"#
+    static func alert(severity: String = "moderate",
+                      subjects: String = #"[{"kind":"goods","commodity":"cigarettes","quantity":400,"unit":"cartons"}]"#) -> String {
+        #"{"msg_type":"alert","observed_at":"2026-11-21T08:10:00Z","category":"smuggling_goods","severity":"\#(severity)","urgency":"expected","certainty":"observed","tlp":"green","headline":"Cigarettes in a truck","location":{"lat":32.0,"lon":10.7},"subjects":\#(subjects)"#
+    }
+
+    static let good = alert()
 
     @Test func goodFilesAreStoredAndMovedToDone() throws {
         let fixture = try Fixture()
@@ -64,9 +69,9 @@ import Testing
         let fixture = try Fixture()
         let text = [
             Self.good + #","id":"cus-ok"}"#,
-            Self.good + #","severity":"awful","id":"cus-b1"}"#,
+            Self.alert(severity: "awful") + #","id":"cus-b1"}"#,
             "",
-            Self.good + #","origin":"border","subjects":[{"kind":"goods","commodity":"fuel"}],"id":"cus-b2"}"#,
+            Self.alert(subjects: #"[{"kind":"goods","commodity":"fuel"}]"#) + #","origin":"border","id":"cus-b2"}"#,
         ].joined(separator: "\n")
         try fixture.drop("bad.jsonl", text)
         try fixture.drop("notes.txt", "hello")

@@ -59,10 +59,7 @@ struct AgencyAPI: Sendable {
         do {
             switch contentType {
             case "application/cap+xml", "application/xml", "text/xml":
-                guard let decodeCAP = node.decodeCAP else {
-                    return Self.json(.unsupportedMediaType, .object([("error", .string("CAP input is not available in this build"))]))
-                }
-                alerts = try decodeCAP(bytes)
+                alerts = try node.decodeCAP(bytes)
                 try node.intake.checkProfile(alerts)
             default:
                 // JSON whatever else the type says (curl --data sends application/x-www-form-urlencoded).
@@ -97,11 +94,8 @@ struct AgencyAPI: Sendable {
             return Self.json(.notFound, .object([("error", .string("no alert \"\(id)\" in the \(node.configuration.agency) outbox"))]))
         }
         if format == "cap" {
-            guard let export = node.exportCAP else {
-                return Self.json(.notAcceptable, .object([("error", .string("CAP output is not available in this build"))]))
-            }
             return Response(status: .ok, headers: [.contentType: "application/cap+xml; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: export(entry.alert))))
+                            body: .init(byteBuffer: ByteBuffer(string: node.exportCAP(entry.alert))))
         }
         var members: [(key: String, value: JSONValue)] = [("id", .string(entry.alert.id))]
         switch entry.state {

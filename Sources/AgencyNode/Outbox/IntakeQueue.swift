@@ -108,8 +108,8 @@ final class IntakeQueue: Sendable {
     private func commit(_ batch: [Request]) {
         do {
             let ids = try store.store(batch.map { ($0.alerts, $0.source) }, nowMilliseconds: currentMilliseconds())
-            for (request, stored) in zip(batch, ids) { request.completion(.success(stored)) }
             stored(batch.reduce(0) { $0 + $1.alerts.count })
+            for (request, ids) in zip(batch, ids) { request.completion(.success(ids)) }
         } catch {
             logger.error("outbox write failed; the intake answers 503", metadata: ["error": "\(error)"])
             for request in batch { request.completion(.failure(.storage("the outbox cannot store alerts now: \(error)"))) }

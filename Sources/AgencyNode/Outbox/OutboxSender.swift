@@ -11,10 +11,11 @@ import ZeroMQ
 /// - Alerts are read from SQLite a page at a time: memory holds the window, never the backlog.
 /// - The socket queues nothing while the hub is unreachable (`ZMQ_IMMEDIATE`), so an
 ///   alert that cannot go now stops the sending of later ones: order is kept.
-/// - Unanswered alerts are sent again after `resend_after`, and all at once when the hub
-///   answers again after being unreachable (it deduplicates, so a resend is never doubled).
-/// - `RATE_LIMITED` and `UNAVAILABLE` nacks are retried after the hub's `retry_after_ms`;
-///   other nacks are final and recorded with their code and reason.
+/// - Unanswered alerts are sent again after `resend_after`, and all at once after a
+///   reconnection (the hub deduplicates, so a resend is never doubled).
+/// - `RATE_LIMITED` and `UNAVAILABLE` nacks are retried after the hub's `retry_after_ms`,
+///   and all sending pauses until then (so that later alerts do not overtake them while the
+///   hub is refusing); other nacks are final and recorded with their code and reason.
 final class OutboxSender {
     private struct InFlight {
         var position: Int64
@@ -32,6 +33,8 @@ final class OutboxSender {
     private let status: NodeStatus
     private let work: SenderWork
     private let logger: Logger
+    /// No sending before this monotonic ms (the hub asked to wait).
+    private var pausedUntil: Int64 = 0
 
     init(store: OutboxStore, configuration: AgencyConfiguration, metrics: AgencyMetrics, status: NodeStatus,
          work: SenderWork, logger: Logger) {
@@ -62,6 +65,7 @@ final class OutboxSender {
         var lastBeat: Int64 = 0
         var lastReply: Int64? = nil
         var hubUp = false
+        var disconnected = false
         var lastPrune: Int64 = 0
 
         while !status.stopRequested {
@@ -88,21 +92,33 @@ final class OutboxSender {
             }
 
             do {
-                // Heartbeats tell whether the hub is there; they are dropped while it is not.
-                if now - lastBeat >= 1000 {
-                    _ = try client.trySendHeartbeat()
+                // Heartbeats tell whether the hub answers. With ZMQ_IMMEDIATE a send fails only while
+                // there is no connection, so a heartbeat that goes out after a failure means a reconnection:
+                // whatever was sent before it may have been lost with the old connection; send it again now.
+                if now - lastBeat >= 1000 || (disconnected && now - lastBeat >= 100) {
+                    let connected = try client.trySendHeartbeat()
                     lastBeat = now
+                    if !connected {
+                        disconnected = true
+                    } else if disconnected {
+                        disconnected = false
+                        let resend = order.filter { inFlight[$0]?.sentAt != nil }
+                        for id in resend { inFlight[id]?.sentAt = nil }
+                        if !resend.isEmpty {
+                            logger.info("reconnected to the hub; resending unanswered alerts", metadata: ["count": "\(resend.count)"])
+                        }
+                    }
                 }
                 let up = lastReply.map { now - $0 < settings.hubTimeoutMilliseconds } ?? false
                 if up != hubUp {
                     hubUp = up
                     metrics.hubConnected.set(Double(up ? 1 : 0))
-                    logger.log(level: up ? .info : .warning, up ? "hub reachable" : "hub unreachable; alerts stay queued on disk",
+                    logger.log(level: up ? .info : .warning, up ? "hub answering" : "hub not answering; alerts stay queued on disk",
                                metadata: ["hub": "\(configuration.hub.ingest)", "in_flight": "\(inFlight.count)"])
-                    // Back after an outage: whatever was in flight may be lost; send it again now.
-                    if up { for id in order { inFlight[id]?.sentAt = nil } }
                 }
-                try send(client, &inFlight, order, now: now, resendAfter: settings.resendAfterMilliseconds)
+                if !(try send(client, &inFlight, order, now: now, resendAfter: settings.resendAfterMilliseconds)) {
+                    disconnected = true
+                }
 
                 var answers: [RecordedAnswer] = []
                 for event in try client.receive(timeoutMilliseconds: 20) {
@@ -141,19 +157,22 @@ final class OutboxSender {
         return .success(())
     }
 
-    /// Sends what is due, in outbox order; stops at the first alert the socket cannot take.
+    /// Sends what is due, in outbox order; stops at the first alert the socket cannot take
+    /// (then returns false: no connection).
     private func send(_ client: IngestClient, _ inFlight: inout [String: InFlight], _ order: [String], now: Int64,
-                      resendAfter: Int64) throws {
+                      resendAfter: Int64) throws -> Bool {
+        if now < pausedUntil { return true }
         for id in order {
             guard var entry = inFlight[id] else { continue }
             if entry.notBefore > now { continue }
             if let sentAt = entry.sentAt, now - sentAt < resendAfter { continue }
-            guard try client.trySend(encoded: entry.encoded) else { return }
+            guard try client.trySend(encoded: entry.encoded) else { return false }
             if entry.attempts == 0 { metrics.sent.increment() } else { metrics.resent.increment() }
             entry.attempts += 1
             entry.sentAt = now
             inFlight[id] = entry
         }
+        return true
     }
 
     /// The answer to record, or nil when the alert must be tried again later.
@@ -170,6 +189,7 @@ final class OutboxSender {
             if nack.code == .rateLimited || nack.code == .unavailable {
                 entry.sentAt = nil
                 entry.notBefore = monotonicMilliseconds() + Int64(max(nack.retryAfterMs, 100))
+                pausedUntil = max(pausedUntil, entry.notBefore)
                 return nil
             }
             metrics.nacked(code)

@@ -21,8 +21,8 @@ public struct AgencyNode: Sendable {
     let status: NodeStatus
     let notifier: EventNotifier
     let work: SenderWork
-    let decodeCAP: CAPDecoder?
-    let exportCAP: (@Sendable (Ibm_V1_Alert) -> String)?
+    let decodeCAP: CAPDecoder
+    let exportCAP: @Sendable (Ibm_V1_Alert) -> String
     let logger: Logger
 
     public init(configuration: AgencyConfiguration, logger: Logger) throws {
@@ -45,7 +45,8 @@ public struct AgencyNode: Sendable {
         let work = SenderWork()
         self.work = work
         intakeQueue = IntakeQueue(store: outbox, maxBatch: configuration.outbox.maxBatch, logger: logger) { _ in work.signal() }
-        (decodeCAP, exportCAP) = CAPSupport.codecs(agency: configuration.agency)
+        decodeCAP = CAPSupport.decoder(agency: configuration.agency)
+        exportCAP = CAPSupport.exporter(agency: configuration.agency)
     }
 
     /// The messaging threads, the HTTP server, and the closer of `/v1/feed` streams.

@@ -19,7 +19,7 @@ final class SpoolWatcher {
     let directory: String
     private let intake: AlertIntake
     private let queue: IntakeQueue
-    private let decodeCAP: CAPDecoder?
+    private let decodeCAP: CAPDecoder
     private let metrics: AgencyMetrics
     private let logger: Logger
     private let fileManager = FileManager.default
@@ -29,7 +29,7 @@ final class SpoolWatcher {
     var done: String { directory + "/done" }
     var failed: String { directory + "/failed" }
 
-    init(directory: String, intake: AlertIntake, queue: IntakeQueue, decodeCAP: CAPDecoder?, metrics: AgencyMetrics,
+    init(directory: String, intake: AlertIntake, queue: IntakeQueue, decodeCAP: @escaping CAPDecoder, metrics: AgencyMetrics,
          logger: Logger) throws {
         self.directory = directory
         self.intake = intake
@@ -115,9 +115,6 @@ final class SpoolWatcher {
         case "json": return try intake.decodeJSON(bytes, idSeed: seed)
         case "jsonl", "ndjson": return try intake.decodeJSONLines(bytes, idSeed: seed)
         case "xml", "cap":
-            guard let decodeCAP else {
-                throw AlertValidationError(issues: [ValidationIssue(field: "$", message: "CAP input is not available in this build")])
-            }
             let alerts = try decodeCAP(bytes)
             try intake.checkProfile(alerts)
             return alerts
