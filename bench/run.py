@@ -408,17 +408,20 @@ max_queued_messages 0
         r = results(pub.communicate(timeout=120)[0])
         restart_s = (int(r["end_ns"]) - t0) / 1e9 if r and r["acked"] == "1" else None
         stop(restarted)
-        records = sqlite3.connect(journal).execute("SELECT count(*) FROM records").fetchone()[0]
+        # `--format jsonl` replays the alerts (the default `--records alerts`): count those, not the events.
+        db = sqlite3.connect(journal)
+        total = db.execute("SELECT count(*) FROM records").fetchone()[0]
+        records = db.execute("SELECT count(*) FROM records WHERE kind = 1").fetchone()[0]
         import resource
         t, before = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         sh(f"{self.tool('ibmctl')} replay --journal {journal} --format jsonl > /dev/null")
         replay_s = time.time() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         replay_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        self.extra.update(restart_s=restart_s, journal_records=records, replay_per_s=round(records / replay_s),
+        self.extra.update(restart_s=restart_s, journal_records=total, replayed_alerts=records, replay_per_s=round(records / replay_s),
                           replay_per_cpu_s=round(records / max(replay_cpu, 1e-6)))
-        log(f"== restart with a {records}-record journal (SIGKILL -> first ack): {restart_s:.2f} s" if restart_s else "== restart: no ack")
-        log(f"== replay of {records} records as JSONL: {replay_s:.1f} s, {records / replay_s:,.0f} records/s "
+        log(f"== restart with a {total}-record journal (SIGKILL -> first ack): {restart_s:.2f} s" if restart_s else "== restart: no ack")
+        log(f"== replay of {records} alerts ({total}-record journal) as JSONL: {replay_s:.1f} s, {records / replay_s:,.0f} alerts/s "
             f"({self.extra['replay_per_cpu_s']:,} per CPU-second)")
 
     # MARK: main
@@ -468,7 +471,8 @@ max_queued_messages 0
         e = self.extra
         log("")
         if "replay_per_s" in e:
-            log(f"replay: {e['replay_per_s']:,} records/s ({e['replay_per_cpu_s']:,} per CPU-second) over {e['journal_records']:,} records; "
+            log(f"replay: {e['replay_per_s']:,} alerts/s ({e['replay_per_cpu_s']:,} per CPU-second), {e['replayed_alerts']:,} alerts "
+                f"of a {e['journal_records']:,}-record journal; "
                 "restart (SIGKILL -> first ack): "
                 + (f"{e['restart_s']:.2f} s" if e.get("restart_s") else "no ack"))
         if "hub_rss_1m_mb" in e:
