@@ -19,9 +19,13 @@ public final class AgencyProcess {
     public var outboxPath: String { dataDirectory.appendingPathComponent("outbox.sqlite").path }
     public var spool: URL { dataDirectory.appendingPathComponent("spool") }
 
+    /// Folder of `<agency>.key` and `hub.pub` for CURVE; nil runs with `--insecure`.
+    public let keyDirectory: URL?
+
     /// `outbox` lines replace the defaults of the `outbox:` section (e.g. `["resend_after: 1s"]`).
-    public init(_ agency: String, hub: HubProcess, outbox: [String] = []) throws {
+    public init(_ agency: String, hub: HubProcess, outbox: [String] = [], keyDirectory: URL? = nil) throws {
         self.agency = agency
+        self.keyDirectory = keyDirectory
         httpPort = FreePorts.take(1)[0]
         directory = try TestPaths.temporaryDirectory(agency)
         configURL = directory.appendingPathComponent("\(agency).yaml")
@@ -35,6 +39,7 @@ public final class AgencyProcess {
             case "feed_port": lines.append("  feed_port: \(hub.feedPort)")
             case "sync_port": lines.append("  sync_port: \(hub.syncPort)")
             case "scan_every": lines.append("  scan_every: 100ms")
+            case "key_dir" where keyDirectory != nil: lines.append("  key_dir: \(keyDirectory?.path ?? "")")
             case "outbox" where line.hasPrefix("outbox:"):
                 lines.append(line)
                 lines += outbox.map { "  " + $0 }
@@ -46,13 +51,13 @@ public final class AgencyProcess {
         try lines.joined(separator: "\n").write(to: configURL, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the daemon (insecure, loopback) and waits until `/healthz` answers 200.
+    /// Starts the daemon (CURVE with `keyDirectory`, else insecure) and waits until `/healthz` answers 200.
     public func start(timeoutSeconds: Double = 60) throws {
         starts += 1
         let log = directory.appendingPathComponent("\(agency)-\(starts).log")
         child = try ChildProcess(
             TestPaths.executable("ibm-\(agency)"),
-            ["--config", configURL.path, "--data", dataDirectory.path, "--insecure"], logURL: log)
+            ["--config", configURL.path, "--data", dataDirectory.path] + (keyDirectory == nil ? ["--insecure"] : []), logURL: log)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             if let child, !child.isRunning { throw TestFailure("ibm-\(agency) exited during start-up:\n\(child.log)") }
