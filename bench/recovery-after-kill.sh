@@ -5,7 +5,7 @@
 # and times SIGKILL -> /healthz 200 and SIGKILL -> first ack of a new alert.
 #
 # usage: bench/recovery-after-kill.sh [N_ALERTS (default 500000)] [KILLS (default 3)]
-# env:   BIN=.build/release (ibm-hub, ibmctl), DURABILITY=fsync|os, KEEP=1 keeps the data, LOG_LEVEL=info
+# env:   BIN=.build/release (ibm-hub, ibmctl), DURABILITY=fsync|os, KEEP=1 keeps the data, LOG_LEVEL=info, HUB_NICE=-20
 set -euo pipefail
 N=${1:-500000}
 KILLS=${2:-3}
@@ -32,7 +32,8 @@ picture:
   expire_every: 1h
 YAML
 ms() { date +%s%3N; }
-start_hub() { "$BIN/ibm-hub" --config "$dir/hub.yaml" --insecure --log-level "${LOG_LEVEL:-error}" >>"$dir/hub.log" 2>&1 & hub_pid=$!; }
+# HUB_NICE=-20 (root) gives the hub and the probe priority over other work on a shared machine.
+start_hub() { nice -n "${HUB_NICE:-0}" "$BIN/ibm-hub" --config "$dir/hub.yaml" --insecure --log-level "${LOG_LEVEL:-error}" >>"$dir/hub.log" 2>&1 & hub_pid=$!; }
 ctl=("$BIN/ibmctl")
 hubargs=(--insecure --hub 127.0.0.1:$p1 --feed-port $p2 --sync-port $p3 --http-port $p4)
 
@@ -55,7 +56,7 @@ for k in $(seq 1 "$KILLS"); do
   head -1 "$dir/load/border.jsonl" | sed "s/\"id\":\"[^\"]*\"/\"id\":\"bor-probe-$k\"/" >"$probe"
   kill -9 "$hub_pid"; t_kill=$(ms); wait "$hub_pid" 2>/dev/null || true
   start_hub
-  "${ctl[@]}" publish "${hubargs[@]}" --timeout 120 "$probe" >"$dir/probe-$k.out" &
+  nice -n "${HUB_NICE:-0}" "${ctl[@]}" publish "${hubargs[@]}" --timeout 120 "$probe" >"$dir/probe-$k.out" &
   probe_pid=$!
   until curl -sf "127.0.0.1:$p4/healthz" >/dev/null; do sleep 0.01; done
   t_health=$(ms)
