@@ -27,7 +27,7 @@ struct CheckerTests {
         moved.ack = (real.ack!.seq + 10_000, real.ack!.outcome)
         forged.append(moved)
         var expected = cluster.expectedKeys
-        expected.remove(real.origin + "\u{0}" + real.alertID)
+        expected.remove(alertKey(real.origin, real.alertID))
 
         // A subscriber whose last event shows a different headline.
         var lines = completeLines(of: subscriber.url).filter { $0.first == "{" }

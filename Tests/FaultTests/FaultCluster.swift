@@ -113,7 +113,7 @@ final class FaultCluster {
 
     /// Every (origin, id) the run may have put in the journal: the load and the probes sent.
     var expectedKeys: Set<String> {
-        load.keys.union((0...probeCount).map { "border\u{0}bor-\(runTag)-probe-\($0)" })
+        load.keys.union((0...probeCount).map { alertKey("border", "bor-\(runTag)-probe-\($0)") })
     }
 
     // MARK: Hub faults

@@ -245,10 +245,10 @@ struct FaultScenarios {
             summary.notes.append("\(driver.postRetries) POSTs retried (no answer from a daemon)")
         }
         // Liveness: every alert sent is finally acked (resends are the publisher's job).
-        let acked = Set(answers.compactMap { $0.ack == nil ? nil : $0.origin + "\u{0}" + $0.alertID })
+        let acked = Set(answers.compactMap { $0.ack == nil ? nil : alertKey($0.origin, $0.alertID) })
         let missing = cluster.load.keys.subtracting(acked)
         if !missing.isEmpty {
-            summary.violations.append("\(missing.count) alerts never acked, e.g. \(missing.sorted().prefix(3).map { $0.replacingOccurrences(of: "\u{0}", with: "/") })")
+            summary.violations.append("\(missing.count) alerts never acked, e.g. \(missing.sorted().prefix(3))")
         }
         for nack in answers.dropFirst(ignoringNacksBefore) where nack.nackCode != nil {
             summary.violations.append("\(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!)")

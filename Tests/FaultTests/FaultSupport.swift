@@ -68,6 +68,9 @@ struct ScenarioSummary {
     }
 }
 
+/// How the checker names an alert: "origin/id" (agency names hold no "/", so it is unambiguous).
+func alertKey(_ origin: String, _ id: String) -> String { origin + "/" + id }
+
 func monotonicSeconds() -> Double {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)

@@ -51,18 +51,18 @@ struct InvariantChecker {
         // 1. Delivered exactly once: every acked alert is in the journal once, at the acked seq.
         var seqsByKey: [String: [UInt64]] = [:]
         for entry in contents.alerts {
-            seqsByKey[key(entry.alert.origin, entry.alert.id), default: []].append(entry.seq)
+            seqsByKey[alertKey(entry.alert.origin, entry.alert.id), default: []].append(entry.seq)
         }
         for (key, seqs) in seqsByKey where seqs.count > 1 {
-            violations.append("exactly once: \(key.replacingOccurrences(of: "\u{0}", with: "/")) is journaled \(seqs.count) times (seqs \(seqs))")
+            violations.append("exactly once: \(key) is journaled \(seqs.count) times (seqs \(seqs))")
         }
         for key in seqsByKey.keys where !expected.contains(key) {
-            violations.append("exactly once: \(key.replacingOccurrences(of: "\u{0}", with: "/")) is journaled but was never sent")
+            violations.append("exactly once: \(key) is journaled but was never sent")
         }
         var acked = Set<String>()
         for answer in answers {
             guard let ack = answer.ack else { continue }
-            let k = key(answer.origin, answer.alertID)
+            let k = alertKey(answer.origin, answer.alertID)
             acked.insert(k)
             guard let seqs = seqsByKey[k] else {
                 violations.append("exactly once: \(answer.origin)/\(answer.alertID) was acked (\(ack.outcome), seq \(ack.seq)) but is not in the journal")
@@ -144,11 +144,11 @@ struct InvariantChecker {
             return current
         }
         var hub: [String: String] = [:]
-        for entry in alerts { hub[key(entry.alert.origin, entry.alert.id)] = resolve(entry.incidentID) }
+        for entry in alerts { hub[alertKey(entry.alert.origin, entry.alert.id)] = resolve(entry.incidentID) }
         let rules = try CorrelationRules.load(path: rulesPath)
         var clean: [String: String] = [:]
         for assignment in CorrelationScoring.cluster(alerts.map(\.alert), engine: .rules(rules)) {
-            clean[key(assignment.origin, assignment.alertID)] = assignment.incidentID
+            clean[alertKey(assignment.origin, assignment.alertID)] = assignment.incidentID
         }
         // Compare partitions, not ids: name each group by its smallest member.
         func canonical(_ assignment: [String: String]) -> [String: String] {
@@ -159,7 +159,7 @@ struct InvariantChecker {
         let hubGroups = canonical(hub), cleanGroups = canonical(clean)
         var differences: [String] = []
         for (alert, group) in hubGroups.sorted(by: { $0.key < $1.key }) where cleanGroups[alert] != group {
-            differences.append("correlation: \(alert.replacingOccurrences(of: "\u{0}", with: "/")) is grouped with \(group.replacingOccurrences(of: "\u{0}", with: "/")) by the hub, with \((cleanGroups[alert] ?? "nothing").replacingOccurrences(of: "\u{0}", with: "/")) by a clean run")
+            differences.append("correlation: \(alert) is grouped with \(group) by the hub, with \(cleanGroups[alert] ?? "nothing") by a clean run")
             if differences.count >= 10 { break }
         }
         if hubGroups.count != cleanGroups.count {
@@ -168,12 +168,11 @@ struct InvariantChecker {
         return differences
     }
 
-    private func key(_ origin: String, _ id: String) -> String { origin + "\u{0}" + id }
 }
 
 extension AlertLoad {
     /// Every (origin, id) key of the load, in the checker's key form.
     var keys: Set<String> {
-        Set(byOrigin.values.flatMap { $0.map { $0.origin + "\u{0}" + $0.id } })
+        Set(byOrigin.values.flatMap { $0.map { alertKey($0.origin, $0.id) } })
     }
 }
