@@ -27,12 +27,19 @@ public final class PictureFollower {
         lastFeedTraffic.map { monotonicMilliseconds() - $0 }
     }
 
+    /// Whether `incidents` is kept; a caller that stores the picture itself (from `snapshot` and
+    /// `event`) turns it off so the picture is not held in memory twice.
+    public let keepsIncidents: Bool
+
     /// `resume` starts from a picture kept elsewhere (incidents current through `lastSeq`) instead of
     /// a snapshot: the first event or heartbeat past it is recovered through replay.
     public init(context: ZMQContext, address: HubAddress, security: ClientSecurity, receiveHWM: Int = 100_000,
-                resume: (incidents: [Ibm_V1_Incident], lastSeq: UInt64)? = nil) throws {
+                resume: (incidents: [Ibm_V1_Incident], lastSeq: UInt64)? = nil, keepsIncidents: Bool = true) throws {
+        self.keepsIncidents = keepsIncidents
         if let resume {
-            incidents = Dictionary(resume.incidents.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            if keepsIncidents {
+                incidents = Dictionary(resume.incidents.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            }
             lastSeq = resume.lastSeq
             synced = true
         }
@@ -60,6 +67,7 @@ public final class PictureFollower {
             lastSeq = high
             synced = true
             snapshot(incidents, high)
+            if !keepsIncidents { incidents = [:] }
         }
         var poller = Poller()
         try poller.add(feed)
@@ -109,7 +117,9 @@ public final class PictureFollower {
     }
 
     private func apply(_ received: Ibm_V1_PictureEvent, event: (Ibm_V1_PictureEvent) -> Void) {
-        if received.kind == .closed {
+        if !keepsIncidents {
+            // The caller keeps the picture.
+        } else if received.kind == .closed {
             incidents[received.incident.id] = nil
         } else {
             incidents[received.incident.id] = received.incident

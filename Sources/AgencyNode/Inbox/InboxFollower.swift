@@ -30,11 +30,12 @@ final class InboxFollower {
     func run(context: ZMQContext, security: ClientSecurity) -> Result<Void, AgencyError> {
         let follower: PictureFollower
         do {
-            let kept = try inbox.load()
-            status.state.withLock { $0.inboxSeq = kept.lastSeq }
+            // The inbox is the picture: the follower only tracks the seq (no second copy in memory).
+            let lastSeq = try inbox.lastSeq()
+            status.state.withLock { $0.inboxSeq = lastSeq }
             follower = try PictureFollower(context: context, address: configuration.hub, security: security,
-                                           resume: kept.lastSeq > 0 ? kept : nil)
-            notifier.publish(kept.lastSeq)
+                                           resume: lastSeq > 0 ? ([], lastSeq) : nil, keepsIncidents: false)
+            notifier.publish(lastSeq)
         } catch {
             return .failure(.storage("cannot start following the hub: \(error)"))
         }

@@ -37,12 +37,9 @@ public final class InboxStore: Sendable {
         }
     }
 
-    /// The picture and the seq it is current through, for the follower to resume from.
-    func load() throws -> (incidents: [Ibm_V1_Incident], lastSeq: UInt64) {
-        try pool.read { db in
-            let incidents = try Data.fetchAll(db, sql: "SELECT body FROM incidents").map { try Ibm_V1_Incident(serializedBytes: $0) }
-            return (incidents, try Self.lastSeq(db))
-        }
+    /// The seq the picture is current through, for the follower to resume from.
+    func lastSeq() throws -> UInt64 {
+        try pool.read { db in try Self.lastSeq(db) }
     }
 
     /// Replaces the picture with a snapshot taken at `seq` (events already kept stay for resumption).
