@@ -101,16 +101,27 @@ import Testing
         #expect(incident != nil, "no incident joins \(Self.event) at the hub:\n\(events.output.prefix(3000))")
         #expect(incident?.contains("\"corroboration\":3") == true, "\(incident ?? "")")
 
-        // Back across the veth: border's own picture, from its inbox, holds customs' report.
+        // Back across the veth: migration's own picture, from its inbox, holds customs' report
+        // (amber+strict for migration), and border's holds the incident without it.
+        var migrationView = ""
+        for _ in 0..<300 {
+            migrationView = try runLogged("/usr/sbin/ip", [
+                "netns", "exec", network.name("migration"), "curl", "-s", "127.0.0.1:7782/v1/picture",
+            ], in: folder, label: "migration-picture").output
+            if migrationView.contains("cus-028409") { break }
+            usleep(100_000)
+        }
+        #expect(migrationView.contains("cus-028409"), "migration's /v1/picture lacks customs' alert: \(migrationView.prefix(2000))")
         var borderView = ""
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             borderView = try runLogged("/usr/sbin/ip", [
                 "netns", "exec", network.name("border"), "curl", "-s", "127.0.0.1:7781/v1/picture",
             ], in: folder, label: "border-picture").output
-            if borderView.contains("cus-028409") { break }
+            if borderView.contains("mig-023753") { break }
             usleep(100_000)
         }
-        #expect(borderView.contains("cus-028409"), "border's /v1/picture lacks customs' alert: \(borderView.prefix(2000))")
+        #expect(borderView.contains("mig-023753"), "border's /v1/picture lacks migration's alert: \(borderView.prefix(2000))")
+        #expect(!borderView.contains("cus-028409"), "border sees customs' amber+strict report for migration: \(borderView.prefix(2000))")
 
         // And the traffic really crossed each pair of interfaces.
         for index in 1...Self.agencies.count {
