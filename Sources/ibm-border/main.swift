@@ -10,12 +10,7 @@ struct Daemon: AsyncParsableCommand {
     @OptionGroup var options: AgencyOptions
 
     func run() async throws {
-        let level = try options.level
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try options.bootstrapLogging()
         try await AgencyDaemon.run(agency: "border", options: options, logger: Logger(label: "ibm-border"))
     }
 }

@@ -27,6 +27,16 @@ public struct AgencyOptions: ParsableArguments {
             return level
         }
     }
+
+    /// Sends log records at the asked level to standard error; `main` calls it once, first.
+    public func bootstrapLogging() throws {
+        let level = try self.level
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
 }
 
 /// What each agency binary runs: it differs only by the agency name.

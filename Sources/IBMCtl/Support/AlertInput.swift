@@ -21,8 +21,7 @@ final class AlertInput {
     /// Largest accepted value; the hub's own limit on an alert is far smaller.
     static let maxValueBytes = 1 << 20
 
-    private let fileDescriptor: Int32
-    private let ownsDescriptor: Bool
+    private let file: InputFile
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private var chunkCount = 0
     private var position = 0
@@ -40,21 +39,7 @@ final class AlertInput {
 
     /// Opens `path`; `-` is standard input.
     init(path: String) throws(CtlError) {
-        if path == "-" {
-            fileDescriptor = 0
-            ownsDescriptor = false
-        } else {
-            let descriptor = open(path, O_RDONLY)
-            guard descriptor >= 0 else {
-                throw .usage("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            fileDescriptor = descriptor
-            ownsDescriptor = true
-        }
-    }
-
-    deinit {
-        if ownsDescriptor { close(fileDescriptor) }
+        file = try InputFile(path: path)
     }
 
     /// The next top-level value (or element of a top-level array); nil at the end.
@@ -134,15 +119,13 @@ final class AlertInput {
     private func fill() throws(SyntaxError) {
         position = 0
         chunkCount = 0
-        while true {
-            let count = chunk.withUnsafeMutableBytes { raw in read(fileDescriptor, raw.baseAddress, raw.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SyntaxError(line: line, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { endOfInput = true }
-            chunkCount = count
-            return
+        let count: Int
+        do {
+            count = try file.read(into: &chunk)
+        } catch {
+            throw SyntaxError(line: line, reason: error.reason)
         }
+        if count == 0 { endOfInput = true }
+        chunkCount = count
     }
 }

@@ -13,8 +13,7 @@ final class CAPInput {
 
     private static let declaration = Array("<?xml".utf8)
 
-    private let fileDescriptor: Int32
-    private let ownsDescriptor: Bool
+    private let file: InputFile
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private var buffer: [UInt8] = []
     /// Where the search for the next document's start resumes.
@@ -23,21 +22,7 @@ final class CAPInput {
     private var endOfInput = false
 
     init(path: String) throws(CtlError) {
-        if path == "-" {
-            fileDescriptor = 0
-            ownsDescriptor = false
-        } else {
-            let descriptor = open(path, O_RDONLY)
-            guard descriptor >= 0 else {
-                throw .usage("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            fileDescriptor = descriptor
-            ownsDescriptor = true
-        }
-    }
-
-    deinit {
-        if ownsDescriptor { close(fileDescriptor) }
+        file = try InputFile(path: path)
     }
 
     /// The next document; nil at the end.
@@ -90,15 +75,13 @@ final class CAPInput {
     }
 
     private func fill() throws(SyntaxError) {
-        while true {
-            let count = chunk.withUnsafeMutableBytes { raw in read(fileDescriptor, raw.baseAddress, raw.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SyntaxError(line: line, reason: "read failed: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { endOfInput = true }
-            buffer += chunk[..<count]
-            return
+        let count: Int
+        do {
+            count = try file.read(into: &chunk)
+        } catch {
+            throw SyntaxError(line: line, reason: error.reason)
         }
+        if count == 0 { endOfInput = true }
+        buffer += chunk[..<count]
     }
 }
