@@ -37,7 +37,11 @@ private struct PendingReply {
 /// An event journaled but not yet published.
 private struct PendingEvent {
     var event: Ibm_V1_PictureEvent
+    /// The journaled bytes: `unchained` followed by the event's `prev_seq` field.
     var body: [UInt8]
+    /// The event encoded without `prev_seq`: what a feed channel that may see all of it
+    /// gets, before its own `prev_seq` is appended.
+    var unchained: [UInt8]
 }
 
 /// The hub's core thread: ingest ROUTER, feed XPUB and the link to the journal writer.
@@ -325,26 +329,25 @@ final class HubCore {
                    "references[\(position)]: \"\(reference)\" is not an alert that \(alert.origin) has published")
             return
         }
-        let body: [UInt8]
-        do {
-            body = try alert.serializedBytes()
-        } catch {
-            refuse(.malformed, "alert cannot be encoded: \(error)")
-            return
-        }
-
         let seq = nextSeq
         let result = state.correlator.apply(alert, seq: seq)
-        batch.append(JournalRecord(
+        let alertRecord = batch.count
+        var last = seq
+        var firstEvent: [UInt8]?
+        for change in result.changes {
+            last += 1
+            let unchained = appendEvent(change, seq: last, alert: alert, now: now, idleAsOf: nil)
+            if firstEvent == nil { firstEvent = unchained }
+        }
+        // The first event already holds the alert's canonical encoding (field 4): journal
+        // those bytes rather than encode the alert a second time.
+        let body = firstEvent.flatMap { ProtobufWire.lengthDelimitedField(4, in: $0) }.map(Array.init)
+            ?? ((try? alert.serializedBytes()) ?? [])  // proto3 without Any: encoding cannot fail
+        batch.insert(JournalRecord(
             seq: seq, kind: .alert, recordedAt: now, observedAt: alert.observedAt.unixMilliseconds,
             origin: alert.origin, alertID: alert.id, category: alert.category.jsonName ?? "",
             incidentID: result.incidentID, msgType: alert.msgType.jsonName ?? "", sector: alert.location.sector,
-            body: body, hash: []))
-        var last = seq
-        for change in result.changes {
-            last += 1
-            appendEvent(change, seq: last, alert: alert, now: now, idleAsOf: nil)
-        }
+            body: body, hash: []), at: alertRecord)
         nextSeq = last + 1
         state.dedup.insert(origin: alert.origin, alertID: alert.id)
         pendingAlerts[key] = PendingAlert(seq: seq, incidentID: result.incidentID)
@@ -386,7 +389,11 @@ final class HubCore {
         return (try? reader.lookupAlert(origin: origin, alertID: alertID)) != nil
     }
 
-    private func appendEvent(_ change: IncidentChange, seq: UInt64, alert: Ibm_V1_Alert?, now: Int64, idleAsOf: Int64?) {
+    /// Journals and queues one event; returns its encoding without `prev_seq`.
+    @discardableResult
+    private func appendEvent(_ change: IncidentChange, seq: UInt64, alert: Ibm_V1_Alert?, now: Int64, idleAsOf: Int64?)
+        -> [UInt8]
+    {
         var event = Ibm_V1_PictureEvent()
         event.seq = seq
         event.kind = change.kind
@@ -398,9 +405,13 @@ final class HubCore {
         event.mergedInto = change.mergedInto
         event.recordedAt = Google_Protobuf_Timestamp(unixMilliseconds: now)
         if let idleAsOf { event.idleAsOf = Google_Protobuf_Timestamp(unixMilliseconds: idleAsOf) }
+        // Encoded once without prev_seq, the bytes serve the journal (with prev_seq appended:
+        // the last occurrence of a field wins) and every feed channel that sees the whole event.
+        let unchained: [UInt8] = (try? event.serializedBytes()) ?? []
         event.prevSeq = state.lastEventSeq
         state.lastEventSeq = seq
-        let body: [UInt8] = (try? event.serializedBytes()) ?? []
+        var body = unchained
+        ProtobufWire.appendVarintField(10, event.prevSeq, to: &body)
         batch.append(JournalRecord(
             seq: seq, kind: .event, recordedAt: now,
             observedAt: alert?.observedAt.unixMilliseconds ?? now,
@@ -408,7 +419,8 @@ final class HubCore {
             category: change.incident.category.jsonName ?? "", incidentID: change.incident.id,
             msgType: change.kind.jsonName ?? "", sector: change.incident.location.sector,
             body: body, hash: []))
-        unpublished.append(PendingEvent(event: event, body: body))
+        unpublished.append(PendingEvent(event: event, body: body, unchained: unchained))
+        return unchained
     }
 
     private func expireIdle(now: Int64) {
@@ -473,7 +485,7 @@ final class HubCore {
             let pending = unpublished[unpublishedHead]
             let previous = picture.apply(pending.event)
             do {
-                try feed.publish(pending.event, body: pending.body, previous: previous)
+                try feed.publish(pending.event, body: pending.body, unchained: pending.unchained, previous: previous)
             } catch {
                 logger.error("feed publish failed", metadata: ["journal.seq": "\(pending.event.seq)", "error": "\(error)"])
             }

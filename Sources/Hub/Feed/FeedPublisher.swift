@@ -81,8 +81,11 @@ final class FeedPublisher {
 
     /// Publishes one committed event to every channel it is released to; `previous` is the
     /// incident as it was before the event (nil if it was not open). A subscriber past its
-    /// HWM misses it and recovers through sync.
-    func publish(_ event: Ibm_V1_PictureEvent, body: [UInt8], previous: Ibm_V1_Incident?) throws(ZMQError) {
+    /// HWM misses it and recovers through sync. `unchained` is `event` encoded without
+    /// `prev_seq`, reused for every channel that may see all of the event.
+    func publish(_ event: Ibm_V1_PictureEvent, body: [UInt8], unchained: [UInt8], previous: Ibm_V1_Incident?)
+        throws(ZMQError)
+    {
         if security.insecure {
             _ = try socket.sendMultipart([Array(Self.topic(channel: Self.openChannel, for: event).utf8), body], dontWait: true)
             metrics.feedEvents.increment()
@@ -97,6 +100,9 @@ final class FeedPublisher {
             let entry: (topicTail: Ibm_V1_PictureEvent, bytes: [UInt8])
             if let known = encoded[key] {
                 entry = known
+            } else if key.isWhole(event) {
+                entry = (event, unchained)
+                encoded[key] = entry
             } else {
                 guard var view = Release.view(of: event, for: audience, visibleBefore: key.visibleBefore) else { continue }
                 view.prevSeq = 0
@@ -141,6 +147,11 @@ private struct ViewKey: Hashable {
         contributions = event.incident.contributions.map { Release.releases($0, to: audience) }
         alert = event.hasAlert && Release.releases(event.alert, to: audience)
         visibleBefore = previous?.contributions.contains { Release.releases($0, to: audience) } ?? false
+    }
+
+    /// The audience may see every contribution and the alert: its view is the event itself.
+    func isWhole(_ event: Ibm_V1_PictureEvent) -> Bool {
+        !contributions.isEmpty && !contributions.contains(false) && (alert || !event.hasAlert)
     }
 
     /// Nothing to send: nothing released now, and nothing was before.
