@@ -75,15 +75,20 @@ public struct CorrelationRules: Sendable, Equatable {
     public var clockSkewMilliseconds: Int64
     /// Bound on incidents held in memory; beyond it the one closest to its idle close closes.
     public var maxOpenIncidents: Int
+    /// Bound on the reports one incident holds. A full incident absorbs nothing more (a match
+    /// to it opens a new incident), so a report repeated forever cannot make every event
+    /// that carries the incident grow without limit.
+    public var maxContributions: Int
     /// Rules of every category without an override.
     public var defaults: CategoryRules
     /// Fully resolved rules of the categories that override the defaults.
     public var categories: [Ibm_V1_Category: CategoryRules]
 
-    public init(clockSkewMilliseconds: Int64, maxOpenIncidents: Int, defaults: CategoryRules,
-                categories: [Ibm_V1_Category: CategoryRules]) {
+    public init(clockSkewMilliseconds: Int64, maxOpenIncidents: Int, maxContributions: Int = 10_000,
+                defaults: CategoryRules, categories: [Ibm_V1_Category: CategoryRules]) {
         self.clockSkewMilliseconds = clockSkewMilliseconds
         self.maxOpenIncidents = maxOpenIncidents
+        self.maxContributions = maxContributions
         self.defaults = defaults
         self.categories = categories
     }
@@ -135,9 +140,11 @@ extension CorrelationRules {
     static let maxWindow: Int64 = 365 * 86_400_000
 
     static func from(_ root: ConfigNode) throws(ConfigError) -> CorrelationRules {
-        let top = try root.mapping(allowedKeys: ["clock_skew_tolerance", "max_open_incidents", "defaults", "categories"])
+        let top = try root.mapping(allowedKeys: ["clock_skew_tolerance", "max_open_incidents", "max_contributions", "defaults", "categories"])
         let skew = try window(root.required("clock_skew_tolerance", in: top), allowZero: true, max: 86_400_000)
         let maxOpen = try root.required("max_open_incidents", in: top).int(in: 1...100_000_000)
+        var maxContributions = 10_000
+        if let node = top["max_contributions"] { maxContributions = try node.int(in: 2...1_000_000) }
 
         let defaultsNode = try root.required("defaults", in: top)
         let defaultKeys = try defaultsNode.mapping(allowedKeys: ["idle_after", "identifiers", "proximity"])
@@ -162,7 +169,8 @@ extension CorrelationRules {
                 categories[category] = rules
             }
         }
-        return CorrelationRules(clockSkewMilliseconds: skew, maxOpenIncidents: maxOpen, defaults: defaults, categories: categories)
+        return CorrelationRules(clockSkewMilliseconds: skew, maxOpenIncidents: maxOpen, maxContributions: maxContributions,
+                                defaults: defaults, categories: categories)
     }
 
     private static func window(_ node: ConfigNode, allowZero: Bool = false, max: Int64 = maxWindow) throws(ConfigError) -> Int64 {

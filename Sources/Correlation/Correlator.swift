@@ -154,7 +154,12 @@ public struct Correlator: Sendable {
 
         let survivor = best.incident
         var pending: [Pending] = [.live(survivor, kind: .updated, rule: best.rule, key: best.key)]
+        var size = (incidents[survivor]?.proto.contributions.count ?? 0) + 1
         for match in matches.dropFirst() {
+            // A merge that would overfill the survivor is left undone: both stay open.
+            let added = incidents[match.incident]?.proto.contributions.count ?? 0
+            guard size + added <= rules.maxContributions else { continue }
+            size += added
             pending.append(.closed(absorb(match.incident, into: survivor), reason: .merged, rule: match.rule, key: match.key,
                                    mergedInto: IncidentID.make(survivor)))
         }
@@ -224,7 +229,14 @@ public struct Correlator: Sendable {
 
         let rule = "update"
         let key = "supersedes:" + superseded.joined(separator: ",")
-        let matches = candidates(for: member, sector: alert.location.sector, excluding: Set(involved))
+        var size = involved.reduce(0) { $0 + (incidents[$1]?.proto.contributions.count ?? 0) }
+        let matches = candidates(for: member, sector: alert.location.sector, excluding: Set(involved)).filter { match in
+            // The incidents the update already spans merge; others only while they fit.
+            let added = incidents[match.incident]?.proto.contributions.count ?? 0
+            guard size + added <= rules.maxContributions else { return false }
+            size += added
+            return true
+        }
         var reasons: [UInt64: (rule: String, key: String)] = [:]
         for incident in involved { reasons[incident] = (rule, key) }
         for match in matches { reasons[match.incident] = (match.rule, match.key) }
@@ -301,10 +313,12 @@ public struct Correlator: Sendable {
     }
 
     /// The open incidents this report joins, best match per incident, by incident number.
+    /// A full incident (`maxContributions`) is no candidate.
     private func candidates(for query: Member, sector: String, excluding: Set<UInt64>) -> [Match] {
         var best: [UInt64: Match] = [:]
         func consider(_ match: Match) {
             if let current = best[match.incident], current.rank <= match.rank { return }
+            guard let record = incidents[match.incident], record.proto.contributions.count < rules.maxContributions else { return }
             best[match.incident] = match
         }
         let skew = rules.clockSkewMilliseconds

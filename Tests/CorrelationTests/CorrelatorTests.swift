@@ -250,6 +250,23 @@ import Testing
         #expect(feeder.correlator.incidentID(origin: "border", alertID: "b") == nil)
     }
 
+    @Test func aFullIncidentAbsorbsNothingMoreAndANewOneOpens() {
+        var rules = CorrelationRules.default
+        rules.maxContributions = 3
+        var feeder = Feeder(rules: rules)
+        let plate = [Subject.vehicle("5-123456")]
+        let first = feeder.apply(makeAlert("a", subjects: plate))
+        #expect(feeder.apply(makeAlert("b", origin: "customs", minutes: 1, subjects: plate)).incidentID == first.incidentID)
+        #expect(feeder.apply(makeAlert("c", origin: "migration", minutes: 2, subjects: plate)).incidentID == first.incidentID)
+        // The fourth report of the same plate finds only a full incident: it opens a new one.
+        let fourth = feeder.apply(makeAlert("d", minutes: 3, subjects: plate))
+        #expect(fourth.outcome == .opened)
+        #expect(fourth.incidentID != first.incidentID)
+        #expect(feeder.apply(makeAlert("e", origin: "customs", minutes: 4, subjects: plate)).incidentID == fourth.incidentID)
+        let sizes = feeder.correlator.openIncidents.map(\.contributions.count)
+        #expect(sizes == [3, 2])
+    }
+
     @Test func closedIncidentsLeaveNothingBehind() {
         var feeder = Feeder()
         feeder.apply(makeAlert("a", subjects: [Subject.vehicle("5-123456")]))
