@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IBMProtocol
 import TestSupport
 
@@ -6,13 +7,15 @@ import TestSupport
 /// alerts in small batches and records which the intake took (2xx). A batch that got no answer
 /// (the daemon was killed, or not up yet) is posted again until one comes: an agency system's
 /// at-least-once hand-over.
-final class AgencyDriver: @unchecked Sendable {
-    // @unchecked: every mutable field is guarded by `lock`.
-    private let lock = NSLock()
-    private var taken: [String: [String]] = [:]
-    private var refused: [String] = []
-    private var retries = 0
-    private var finished = 0
+final class AgencyDriver: Sendable {
+    private struct Record {
+        var taken: [String: [String]] = [:]
+        var refused: [String] = []
+        var retries = 0
+        var finished = 0
+    }
+
+    private let record = Mutex(Record())
     private let agencies: Int
 
     /// Starts posting `load` to the intakes at `ports` (agency -> HTTP port), `batch` alerts per
@@ -32,31 +35,31 @@ final class AgencyDriver: @unchecked Sendable {
                                                           headers: ["Content-Type": "application/json"],
                                                           body: Array(body.utf8), timeoutSeconds: 30)
                         if let response, (200..<300).contains(response.status) {
-                            lock.withLock { taken[origin, default: []] += chunk.map(\.id) }
+                            record.withLock { $0.taken[origin, default: []] += chunk.map(\.id) }
                             break
                         }
                         if let response, response.status == 400 {
-                            lock.withLock { refused.append("\(origin): \(response.body.prefix(300))") }
+                            record.withLock { $0.refused.append("\(origin): \(response.body.prefix(300))") }
                             break
                         }
-                        lock.withLock { retries += 1 }
+                        record.withLock { $0.retries += 1 }
                         usleep(100_000)
                     }
                     start += batch
                     if pause > 0 { usleep(useconds_t(pause * 1_000_000)) }
                 }
-                lock.withLock { finished += 1 }
+                record.withLock { $0.finished += 1 }
             }
             thread.name = "fault.driver.\(origin)"
             thread.start()
         }
     }
 
-    var running: Bool { lock.withLock { finished < agencies } }
+    var running: Bool { record.withLock { $0.finished < agencies } }
     /// Alert ids each intake answered 2xx, by agency.
-    var takenIDs: [String: [String]] { lock.withLock { taken } }
-    var refusals: [String] { lock.withLock { refused } }
-    var postRetries: Int { lock.withLock { retries } }
+    var takenIDs: [String: [String]] { record.withLock { $0.taken } }
+    var refusals: [String] { record.withLock { $0.refused } }
+    var postRetries: Int { record.withLock { $0.retries } }
 
     /// The hub's answer to each taken alert, as its daemon reports it (GET /v1/alerts/{id}),
     /// waiting up to `timeout` for alerts still queued.

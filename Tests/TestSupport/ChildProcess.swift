@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,12 +88,10 @@ public func runCommand(_ executable: URL, _ arguments: [String], stdin: Data? = 
     return (process.terminationStatus, String(decoding: stdoutData.value, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
 }
 
-private final class LockedData: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ value: Data) { lock.lock(); data = value; done = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+/// Data handed from the reader thread to the waiting caller, once.
+private final class LockedData: Sendable {
+    private let state = Mutex<(data: Data, done: Bool)>((Data(), false))
+    func set(_ value: Data) { state.withLock { $0 = (value, true) } }
+    var isSet: Bool { state.withLock { $0.done } }
+    var value: Data { state.withLock { $0.data } }
 }
