@@ -382,11 +382,11 @@ public struct Correlator: Sendable {
             let seq = firstSeq + UInt64(offset)
             switch change {
             case let .live(number, kind, rule, key):
-                guard var record = incidents[number] else { continue }
-                record.proto.updatedSeq = seq
-                if kind == .opened { record.proto.openedSeq = seq }
-                incidents[number] = record
-                changes.append(IncidentChange(kind: kind, incident: record.proto, rule: rule, matchedKey: key,
+                // Mutated in place: a copy taken out of the dictionary would copy the incident's storage.
+                guard let index = incidents.index(forKey: number) else { continue }
+                incidents.values[index].proto.updatedSeq = seq
+                if kind == .opened { incidents.values[index].proto.openedSeq = seq }
+                changes.append(IncidentChange(kind: kind, incident: incidents.values[index].proto, rule: rule, matchedKey: key,
                                               closeReason: .unspecified, mergedInto: ""))
             case .closed(var incident, let reason, let rule, let key, let mergedInto):
                 incident.updatedSeq = seq
@@ -418,24 +418,23 @@ public struct Correlator: Sendable {
 
     /// Moves every member of `number` into `survivor`; returns the absorbed incident's closed form.
     private mutating func absorb(_ number: UInt64, into survivor: UInt64) -> Ibm_V1_Incident {
-        guard number != survivor, let record = incidents.removeValue(forKey: number), var target = incidents[survivor] else {
+        guard number != survivor, let record = incidents.removeValue(forKey: number),
+              let target = incidents.index(forKey: survivor) else {
             return Ibm_V1_Incident()
         }
         for memberSeq in record.members { members[memberSeq]?.incident = survivor }
-        target.members += record.members
-        target.proto.contributions += record.proto.contributions
-        incidents[survivor] = target
+        incidents.values[target].members += record.members
+        incidents.values[target].proto.contributions += record.proto.contributions
         var proto = record.proto
         proto.status = .closed
         return proto
     }
 
     private mutating func refresh(_ number: UInt64) {
-        guard var record = incidents[number] else { return }
-        let before = record.deadline
-        record.refresh(rules: rules)
-        incidents[number] = record
-        if record.deadline != before { pushDeadline(number) }
+        guard let index = incidents.index(forKey: number) else { return }
+        let before = incidents.values[index].deadline
+        incidents.values[index].refresh(rules: rules)
+        if incidents.values[index].deadline != before { pushDeadline(number) }
     }
 
     private mutating func pushDeadline(_ number: UInt64) {

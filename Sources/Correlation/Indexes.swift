@@ -5,54 +5,87 @@ import IBMProtocol
 /// Lookups cost the few members that share one identifier, not the open incidents.
 /// Posting order does not affect results: the correlator ranks matches by seq.
 struct IdentifierIndex: Sendable {
-    private(set) var postings: [String: [UInt64]] = [:]
+    /// (kind, value) without building the `kind:value` string on every lookup.
+    private struct PostingKey: Hashable, Sendable {
+        var kind: IdentifierKind
+        var value: String
+
+        init(_ key: IdentifierKey) {
+            kind = key.kind
+            value = key.value
+        }
+    }
+
+    private var postings: [PostingKey: [UInt64]] = [:]
 
     mutating func insert(_ seq: UInt64, keys: [IdentifierKey]) {
-        for key in keys { postings[key.indexKey, default: []].append(seq) }
+        for key in keys { postings[PostingKey(key), default: []].append(seq) }
     }
 
     mutating func remove(_ seq: UInt64, keys: [IdentifierKey]) {
         for key in keys {
-            let indexKey = key.indexKey
-            guard var list = postings[indexKey] else { continue }
-            list.removeAll { $0 == seq }
-            postings[indexKey] = list.isEmpty ? nil : list
+            let postingKey = PostingKey(key)
+            // In place: a copy of the list would be made otherwise, on every removal.
+            guard postings[postingKey]?.removeAll(where: { $0 == seq }) != nil else { continue }
+            if postings[postingKey]?.isEmpty == true { postings[postingKey] = nil }
         }
     }
 
     func members(_ key: IdentifierKey) -> [UInt64] {
-        postings[key.indexKey] ?? []
+        postings[PostingKey(key)] ?? []
     }
 }
 
 /// (category, grid cell, time bucket) → seqs of the live located members there.
 ///
-/// Cells are as large as the category's proximity radius and buckets as long as its window
-/// (plus clock skew), so every member within reach is in the 2-3 × 2-3 cells and 2 buckets
-/// around a query (more cells towards the poles): a handful of lookups, whatever the traffic.
+/// Cells are twice the category's proximity radius across and buckets twice its window
+/// (plus clock skew) long, so every member within reach of a query is in 1-2 × 1-2 cells
+/// (more towards the poles) and 1-2 buckets: a few lookups, whatever the traffic. Smaller
+/// cells would return no fewer members in all but need several times the lookups.
 struct SpatialTemporalIndex: Sendable {
     struct Key: Hashable, Sendable {
         var category: Int
         var cell: GeoCell
         var bucket: Int64
+
+        /// One word into the hasher instead of four.
+        func hash(into hasher: inout Hasher) {
+            let cell = UInt64(UInt32(bitPattern: self.cell.lat)) << 32 | UInt64(UInt32(bitPattern: self.cell.lon))
+            hasher.combine((cell &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bitPattern: bucket) ^ (UInt64(truncatingIfNeeded: category) << 56))
+        }
     }
 
-    /// Grid and bucket length per category raw value; nil where proximity is off.
-    private let layout: [Int: (grid: GeoGrid, bucketMs: Int64, radiusKm: Double)]
+    private struct Layout: Sendable {
+        var grid: GeoGrid
+        var radiusKm: Double
+        /// Window plus clock skew: how far in time a query reaches.
+        var reachMs: Int64
+        var bucketMs: Int64
+    }
+
+    /// Per category raw value; nil where proximity is off.
+    private let layout: [Layout?]
     private(set) var postings: [Key: [UInt64]] = [:]
 
     init(rules: CorrelationRules) {
-        var layout: [Int: (grid: GeoGrid, bucketMs: Int64, radiusKm: Double)] = [:]
-        for category in Ibm_V1_Category.allCases {
-            guard let proximity = rules.rules(for: category).proximity else { continue }
-            layout[category.rawValue] = (GeoGrid(cellKm: proximity.maxKm),
-                                         max(1, proximity.windowMilliseconds + rules.clockSkewMilliseconds), proximity.maxKm)
+        let maxRaw = Ibm_V1_Category.allCases.map(\.rawValue).max() ?? 0
+        layout = (0...maxRaw).map { raw in
+            guard let category = Ibm_V1_Category(rawValue: raw), let proximity = rules.rules(for: category).proximity else {
+                return nil
+            }
+            let reach = max(1, proximity.windowMilliseconds + rules.clockSkewMilliseconds)
+            let (bucket, overflow) = reach.multipliedReportingOverflow(by: 2)
+            return Layout(grid: GeoGrid(cellKm: 2 * proximity.maxKm), radiusKm: proximity.maxKm, reachMs: reach,
+                          bucketMs: overflow ? reach : bucket)
         }
-        self.layout = layout
+    }
+
+    private func layout(_ category: Int) -> Layout? {
+        category >= 0 && category < layout.count ? layout[category] : nil
     }
 
     private func key(_ member: Member) -> Key? {
-        guard member.located, let entry = layout[member.category.rawValue] else { return nil }
+        guard member.located, let entry = layout(member.category.rawValue) else { return nil }
         return Key(category: member.category.rawValue, cell: entry.grid.cell(lat: member.lat, lon: member.lon),
                    bucket: Self.bucket(member.observedMs, entry.bucketMs))
     }
@@ -69,21 +102,19 @@ struct SpatialTemporalIndex: Sendable {
     }
 
     mutating func remove(_ seq: UInt64, member: Member) {
-        guard let key = key(member), var list = postings[key] else { return }
-        list.removeAll { $0 == seq }
-        postings[key] = list.isEmpty ? nil : list
+        guard let key = key(member), postings[key]?.removeAll(where: { $0 == seq }) != nil else { return }
+        if postings[key]?.isEmpty == true { postings[key] = nil }
     }
 
     /// Members that may be within the proximity rule of a report of `category` at (lat, lon, ms).
     func nearby(category: Ibm_V1_Category, lat: Double, lon: Double, observedMs: Int64) -> [UInt64] {
-        guard let entry = layout[category.rawValue] else { return [] }
-        // Usually two buckets: the window reaches into one neighbour only.
-        let (early, lowOverflow) = observedMs.subtractingReportingOverflow(entry.bucketMs)
-        let (late, highOverflow) = observedMs.addingReportingOverflow(entry.bucketMs)
+        guard let entry = layout(category.rawValue) else { return [] }
+        let (early, lowOverflow) = observedMs.subtractingReportingOverflow(entry.reachMs)
+        let (late, highOverflow) = observedMs.addingReportingOverflow(entry.reachMs)
         let center = Self.bucket(observedMs, entry.bucketMs)
         let buckets = (lowOverflow ? center : Self.bucket(early, entry.bucketMs))...(highOverflow ? center : Self.bucket(late, entry.bucketMs))
         var result: [UInt64] = []
-        for cell in entry.grid.cells(lat: lat, lon: lon, radiusKm: entry.radiusKm) {
+        entry.grid.forEachCell(lat: lat, lon: lon, radiusKm: entry.radiusKm) { cell in
             for bucket in buckets {
                 if let list = postings[Key(category: category.rawValue, cell: cell, bucket: bucket)] {
                     result.append(contentsOf: list)

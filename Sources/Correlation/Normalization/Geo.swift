@@ -37,21 +37,18 @@ struct GeoGrid: Sendable, Equatable {
 
     /// Every cell that may hold a point within `radiusKm` of (lat, lon). Longitude
     /// degrees shrink towards the poles, so more cells are scanned there.
-    func cells(lat: Double, lon: Double, radiusKm: Double) -> [GeoCell] {
+    func forEachCell(lat: Double, lon: Double, radiusKm: Double, _ body: (GeoCell) -> Void) {
         let dLat = radiusKm / Geo.kmPerDegree
         let cosLat = max(cos(lat * Double.pi / 180), 1e-9)
         let dLon = min(radiusKm / (Geo.kmPerDegree * cosLat), 180)
         let latRange = index(lat - dLat)...index(lat + dLat)
         var lonRange = index(lon + 180 - dLon)...index(lon + 180 + dLon)
         if Int64(lonRange.count) >= lonCells { lonRange = 0...(lonCells - 1) }
-        var result: [GeoCell] = []
-        result.reserveCapacity(latRange.count * lonRange.count)
         for latCell in latRange {
             for lonCell in lonRange {
-                result.append(GeoCell(lat: Int32(clamping: latCell), lon: Int32(clamping: wrap(lonCell))))
+                body(GeoCell(lat: Int32(clamping: latCell), lon: Int32(clamping: wrap(lonCell))))
             }
         }
-        return result
     }
 
     private func index(_ degrees: Double) -> Int64 {
