@@ -299,7 +299,8 @@ final class HubCore {
                        + " \"\(alert.category.jsonName ?? "")\"")
                 return
             }
-            alert.origin = identity.name
+            // Assigned only when it differs: a write copies the decoded alert's storage.
+            if alert.origin != identity.name { alert.origin = identity.name }
         } else if !configuration.insecure {
             refuse(.forbidden, "the connection is not authenticated")
             return

@@ -73,10 +73,11 @@ final class FeedPublisher {
         self.socket = socket
     }
 
-    static func topic(channel: String, for event: Ibm_V1_PictureEvent) -> String {
+    /// `ev/<category>/<sector>`: the part of an event's topic after the channel.
+    static func topicTail(for event: Ibm_V1_PictureEvent) -> [UInt8] {
         let category = event.incident.category.jsonName ?? "other"
         let sector = event.incident.location.sector.isEmpty ? "-" : event.incident.location.sector
-        return "\(channel)ev/\(category)/\(sector)"
+        return Array("ev/\(category)/\(sector)".utf8)
     }
 
     /// Publishes one committed event to every channel it is released to; `previous` is the
@@ -87,33 +88,33 @@ final class FeedPublisher {
         throws(ZMQError)
     {
         if security.insecure {
-            _ = try socket.sendMultipart([Array(Self.topic(channel: Self.openChannel, for: event).utf8), body], dontWait: true)
+            _ = try socket.sendMultipart([Array(Self.openChannel.utf8) + Self.topicTail(for: event), body], dontWait: true)
             metrics.feedEvents.increment()
             return
         }
         // Most identities see the same view: encode each distinct view once, then append the
         // channel's own prev_seq (field 10; the last occurrence of a field wins in protobuf).
-        var encoded: [ViewKey: (topicTail: Ibm_V1_PictureEvent, bytes: [UInt8])] = [:]
+        var encoded: [ViewKey: (topicTail: [UInt8], bytes: [UInt8])] = [:]
         for audience in security.identities.audiences {
             let key = ViewKey(event: event, previous: previous, audience: audience)
             if key.isEmpty { continue }
-            let entry: (topicTail: Ibm_V1_PictureEvent, bytes: [UInt8])
+            let entry: (topicTail: [UInt8], bytes: [UInt8])
             if let known = encoded[key] {
                 entry = known
             } else if key.isWhole(event) {
-                entry = (event, unchained)
+                entry = (Self.topicTail(for: event), unchained)
                 encoded[key] = entry
             } else {
+                // A view's summary (category, sector) comes from what it keeps, so its topic may differ.
                 guard var view = Release.view(of: event, for: audience, visibleBefore: key.visibleBefore) else { continue }
                 view.prevSeq = 0
                 guard let bytes: [UInt8] = try? view.serializedBytes() else { continue }
-                entry = (view, bytes)
+                entry = (Self.topicTail(for: view), bytes)
                 encoded[key] = entry
             }
             var bytes = entry.bytes
             ProtobufWire.appendVarintField(10, lastSent[audience.name] ?? baseline, to: &bytes)
-            let topic = Self.topic(channel: Self.channel(of: audience.name), for: entry.topicTail)
-            _ = try socket.sendMultipart([Array(topic.utf8), bytes], dontWait: true)
+            _ = try socket.sendMultipart([Array(Self.channel(of: audience.name).utf8) + entry.topicTail, bytes], dontWait: true)
             lastSent[audience.name] = event.seq
         }
         metrics.feedEvents.increment()
