@@ -127,6 +127,10 @@ private func converge(_ follower: PictureFollower, to target: UInt64, seconds: I
         _ = try publishAll(try DevScenario.alerts(), to: hub, context: context)
         let before = try SyncClient(context: context, endpoint: hub.address.sync, security: .insecure).snapshot()
         #expect(hub.stop() == 0)
+        // Checkpoints are encoded off the core thread; a graceful stop still leaves one at the last seq.
+        let stopped = try JournalReader(path: hub.journalPath)
+        #expect(try stopped.latestCheckpoint()?.seq == before.highSeq)
+        stopped.close()
         try hub.start()
         let afterClean = try SyncClient(context: context, endpoint: hub.address.sync, security: .insecure).snapshot()
         #expect(afterClean.incidents == before.incidents)

@@ -180,8 +180,7 @@ final class HubCore {
             }
         }
         if committedSeq == nextSeq - 1, committedSeq > lastCheckpointSeq {
-            let checkpoint = state.checkpoint(at: committedSeq)
-            queue.enqueue(CommitBatch(epoch: epoch, records: [], checkpoint: (committedSeq, checkpoint.encoded())))
+            queue.enqueue(CommitBatch(epoch: epoch, records: [], checkpoint: CheckpointSnapshot(seq: committedSeq, state: state)))
         }
         queue.requestStop()
         ring(writer)
@@ -440,10 +439,10 @@ final class HubCore {
 
     private func flushBatch(doorbell: Socket) {
         guard !batch.isEmpty else { return }
-        var checkpoint: (seq: UInt64, state: [UInt8])?
+        var checkpoint: CheckpointSnapshot?
         let through = nextSeq - 1
         if through - lastCheckpointSeq >= configuration.journal.checkpointEvery {
-            checkpoint = (through, state.checkpoint(at: through).encoded())
+            checkpoint = CheckpointSnapshot(seq: through, state: state)
             lastCheckpointSeq = through
         }
         queue.enqueue(CommitBatch(epoch: epoch, records: batch, checkpoint: checkpoint))

@@ -7,7 +7,7 @@ import SwiftProtobuf
 /// The hub's in-memory state derived from the journal: the correlator, the
 /// dedup filter and the feed chain. It is rebuilt from the latest checkpoint
 /// plus the journal's tail at start-up and after a failed commit.
-struct PictureState {
+struct PictureState: Sendable {
     var correlator: Correlator
     var dedup: DedupFilter
     /// Seq of the last picture event, which the next event names as `prev_seq`.

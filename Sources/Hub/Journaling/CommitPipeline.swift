@@ -1,3 +1,4 @@
+import Foundation
 import Journal
 import Logging
 import Synchronization
@@ -9,7 +10,92 @@ struct CommitBatch: Sendable {
     var epoch: UInt64
     var records: [JournalRecord]
     /// State of the picture after the last record, to store as a checkpoint.
-    var checkpoint: (seq: UInt64, state: [UInt8])?
+    var checkpoint: CheckpointSnapshot?
+}
+
+/// The picture as it was at `seq`. Held by value, so taking it costs the core thread a
+/// copy-on-write reference, and encoding it (about 0.5 s with 100k open incidents) happens
+/// on the checkpoint thread instead of stalling ingest.
+struct CheckpointSnapshot: Sendable {
+    var seq: UInt64
+    var state: PictureState
+
+    func encoded() -> [UInt8] { state.checkpoint(at: seq).encoded() }
+}
+
+/// Encodes checkpoints on its own thread so that neither the core's ingest nor the writer's
+/// commits wait for them. Only the newest snapshot matters: a newer one replaces one still waiting.
+final class CheckpointEncoder: Sendable {
+    private struct State {
+        var waiting: CheckpointSnapshot?
+        var encoding = false
+        var done: (seq: UInt64, bytes: [UInt8])?
+        var stopping = false
+    }
+
+    private let condition = NSCondition()
+    private let state = Mutex(State())
+
+    func submit(_ snapshot: CheckpointSnapshot) {
+        condition.lock()
+        state.withLock { $0.waiting = snapshot }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The newest encoded checkpoint not yet taken.
+    func takeEncoded() -> (seq: UInt64, bytes: [UInt8])? {
+        state.withLock { state in
+            defer { state.done = nil }
+            return state.done
+        }
+    }
+
+    /// Waits until everything submitted is encoded, stops the thread's loop, and returns the newest.
+    func finish() -> (seq: UInt64, bytes: [UInt8])? {
+        condition.lock()
+        state.withLock { $0.stopping = true }
+        condition.broadcast()
+        while state.withLock({ $0.waiting != nil || $0.encoding }) { condition.wait() }
+        condition.unlock()
+        return takeEncoded()
+    }
+
+    /// The thread's body: encodes what is submitted until `finish()`.
+    func run() {
+        while true {
+            condition.lock()
+            var next: CheckpointSnapshot?
+            while true {
+                let (snapshot, stopping) = state.withLock { state -> (CheckpointSnapshot?, Bool) in
+                    defer {
+                        if state.waiting != nil { state.encoding = true }
+                        state.waiting = nil
+                    }
+                    return (state.waiting, state.stopping)
+                }
+                if let snapshot {
+                    next = snapshot
+                    break
+                }
+                if stopping {
+                    condition.unlock()
+                    return
+                }
+                condition.wait()
+            }
+            condition.unlock()
+            guard let snapshot = next else { continue }
+            let bytes = snapshot.encoded()
+            condition.lock()
+            state.withLock { state in
+                state.encoding = false
+                if (state.done?.seq ?? 0) < snapshot.seq { state.done = (snapshot.seq, bytes) }
+            }
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
 }
 
 /// What the writer tells the core after each commit attempt.
@@ -108,24 +194,33 @@ struct JournalWriterLoop {
     /// Runs until the core asks it to stop and the queue is empty.
     func run() {
         let socket: Socket
+        let encoder = CheckpointEncoder()
+        let encoderThread: ConfinedThread<Void>
         do {
             socket = try context.makeSocket(.pair)
             try socket.set(.linger, 0)
+            // Wakes without a doorbell too, to write a checkpoint the encoder has finished.
+            try socket.set(.receiveTimeout, 250)
             try socket.connect(endpoint)
+            encoderThread = try ConfinedThread(name: "hub.checkpoint") { encoder.run() }
         } catch {
-            logger.critical("journal writer cannot reach the core", metadata: ["error": "\(error)"])
+            logger.critical("journal writer cannot start", metadata: ["error": "\(error)"])
             journal.close()
             return
         }
         defer {
+            // The last checkpoint (the core sends one at a graceful stop) is written before closing.
+            if let last = encoder.finish() { writeCheckpoint(last) }
+            encoderThread.join()
             socket.close()
             journal.close()
         }
         while true {
             // Wait for a doorbell; drain extra ones so one wake-up serves them all.
             do {
-                guard try socket.receive(dontWait: false) != nil else { continue }
-                while try socket.receive(dontWait: true) != nil {}
+                if try socket.receive(dontWait: false) != nil {
+                    while try socket.receive(dontWait: true) != nil {}
+                }
             } catch {
                 if !error.isTerminated {
                     logger.error("journal writer wait failed", metadata: ["error": "\(error)"])
@@ -133,9 +228,20 @@ struct JournalWriterLoop {
                 return
             }
             let (batches, retention, stopping) = queue.takeAll()
-            if !batches.isEmpty { commit(batches, notifying: socket) }
+            if !batches.isEmpty { commit(batches, notifying: socket, encoder: encoder) }
+            if let encoded = encoder.takeEncoded() { writeCheckpoint(encoded) }
             if let retention { applyRetention(retention) }
             if stopping { return }
+        }
+    }
+
+    private func writeCheckpoint(_ checkpoint: (seq: UInt64, bytes: [UInt8])) {
+        do {
+            try journal.writeCheckpoint(seq: checkpoint.seq, state: checkpoint.bytes)
+            logger.info("checkpoint written", metadata: ["journal.seq": "\(checkpoint.seq)"])
+        } catch {
+            // The records are safe; recovery just replays a longer tail.
+            logger.warning("checkpoint not written", metadata: ["error": "\(error)"])
         }
     }
 
@@ -148,13 +254,13 @@ struct JournalWriterLoop {
         }
     }
 
-    private func commit(_ batches: [CommitBatch], notifying socket: Socket) {
+    private func commit(_ batches: [CommitBatch], notifying socket: Socket, encoder: CheckpointEncoder) {
         // Batches of one epoch commit in one transaction; a new epoch starts a new one.
         var index = 0
         while index < batches.count {
             let epoch = batches[index].epoch
             var records: [JournalRecord] = []
-            var checkpoint: (seq: UInt64, state: [UInt8])?
+            var checkpoint: CheckpointSnapshot?
             while index < batches.count, batches[index].epoch == epoch {
                 records += batches[index].records
                 if let next = batches[index].checkpoint { checkpoint = next }
@@ -165,15 +271,8 @@ struct JournalWriterLoop {
             do {
                 let through = records.isEmpty ? journal.lastSeq : try journal.append(records)
                 metrics.recordCommit(records: records.count, duration: ContinuousClock.now - started)
-                if let checkpoint, checkpoint.seq <= through {
-                    do {
-                        try journal.writeCheckpoint(seq: checkpoint.seq, state: checkpoint.state)
-                        logger.info("checkpoint written", metadata: ["journal.seq": "\(checkpoint.seq)"])
-                    } catch {
-                        // The records are safe; recovery just replays a longer tail.
-                        logger.warning("checkpoint not written", metadata: ["error": "\(error)"])
-                    }
-                }
+                // Only a committed state may become a checkpoint.
+                if let checkpoint, checkpoint.seq <= through { encoder.submit(checkpoint) }
                 notice = .committed(epoch: epoch, throughSeq: through)
             } catch {
                 logger.error("journal commit failed", metadata: [
