@@ -62,14 +62,16 @@ final class AgencyDriver: Sendable {
     var postRetries: Int { record.withLock { $0.retries } }
 
     /// The hub's answer to each taken alert, as its daemon reports it (GET /v1/alerts/{id}),
-    /// waiting up to `timeout` for alerts still queued.
+    /// waiting up to `timeout` for alerts still queued (0: their state now). One thread per agency.
     func deliveryStates(ports: [String: Int], timeout: Double) -> [IntakeAnswer] {
-        var answers: [IntakeAnswer] = []
         let parser = JSONParser()
         let deadline = monotonicSeconds() + timeout
-        for (origin, ids) in takenIDs {
-            guard let port = ports[origin] else { continue }
-            for id in Set(ids) {
+        let agencies = takenIDs.compactMap { origin, ids in ports[origin].map { (origin, $0, Set(ids)) } }
+        let collected = Mutex<[IntakeAnswer]>([])
+        DispatchQueue.concurrentPerform(iterations: agencies.count) { index in
+            let (origin, port, ids) = agencies[index]
+            var answers: [IntakeAnswer] = []
+            for id in ids {
                 var answer = IntakeAnswer(origin: origin, alertID: id, ack: nil, nackCode: nil)
                 while true {
                     let response = HTTPClient.request("GET", port: port, path: "/v1/alerts/\(id)", timeoutSeconds: 10)
@@ -89,7 +91,8 @@ final class AgencyDriver: Sendable {
                 }
                 answers.append(answer)
             }
+            collected.withLock { $0 += answers }
         }
-        return answers
+        return collected.withLock { $0 }
     }
 }

@@ -80,17 +80,4 @@ struct AlertLoad {
         }
         return result
     }
-
-    /// Writes one JSON lines file per agency into `directory`.
-    func write(to directory: URL) throws -> [String: URL] {
-        let codec = AlertJSON()
-        var files: [String: URL] = [:]
-        for (origin, alerts) in byOrigin {
-            let url = directory.appendingPathComponent("\(origin).jsonl")
-            let text = alerts.map { codec.encodeString($0) }.joined(separator: "\n") + "\n"
-            try text.write(to: url, atomically: true, encoding: .utf8)
-            files[origin] = url
-        }
-        return files
-    }
 }

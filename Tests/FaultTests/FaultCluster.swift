@@ -7,20 +7,17 @@ import ZeroMQ
 import Glibc
 #endif
 
-/// The processes of one fault run: a hub, feed subscribers (`ibmctl watch --format jsonl`
-/// writing to a file) and publishers (one `ibmctl publish` per agency, whose stdout is the
-/// record of every answer), plus an in-process probe that times recovery.
+/// The processes of one fault run: a hub, the three agency daemons with the load posted to
+/// their intakes (`AgencyDriver`), feed subscribers (`ibmctl watch --format jsonl` writing to
+/// a file), plus an in-process probe that times recovery.
 final class FaultCluster {
     let hub: HubProcess
     let load: AlertLoad
-    let files: [String: URL]
     private(set) var subscribers: [Subscriber] = []
-    /// Every publisher process started, per agency, in order (several when a pass is repeated).
-    private(set) var publishers: [(origin: String, child: ChildProcess)] = []
     /// Acks of probe alerts (origin border), by alert id.
     private(set) var probeAcks: [String: Ibm_V1_Ack] = [:]
     private var probeCount = 0
-    /// The agency daemons, when the run goes through them, and the load posted to their intakes.
+    /// The agency daemons and the load posted to their intakes.
     private(set) var agencies: [String: AgencyProcess] = [:]
     private(set) var driver: AgencyDriver?
     private let context: ZMQContext
@@ -30,13 +27,7 @@ final class FaultCluster {
         hub = try HubProcess(label: "fault-\(label)", durability: durability, extraYAML: extraYAML)
         runTag = "f\(seed % 100_000)"
         load = try AlertLoad.generate(count: alerts, seed: seed, runTag: runTag)
-        files = try load.write(to: hub.directory)
         context = try ZMQContext()
-    }
-
-    var hubArguments: [String] {
-        ["--insecure", "--hub", "127.0.0.1:\(hub.ingestPort)", "--feed-port", "\(hub.feedPort)",
-         "--sync-port", "\(hub.syncPort)", "--http-port", "\(hub.httpPort)"]
     }
 
     // MARK: Subscribers
@@ -44,29 +35,15 @@ final class FaultCluster {
     @discardableResult
     func addSubscriber() throws -> Subscriber {
         let url = hub.directory.appendingPathComponent("subscriber-\(subscribers.count + 1).jsonl")
-        let child = try ChildProcess(TestPaths.executable("ibmctl"), ["watch", "--format", "jsonl"] + hubArguments, logURL: url)
+        let arguments = ["watch", "--format", "jsonl", "--insecure", "--hub", "127.0.0.1:\(hub.ingestPort)",
+                         "--feed-port", "\(hub.feedPort)", "--sync-port", "\(hub.syncPort)", "--http-port", "\(hub.httpPort)"]
+        let child = try ChildProcess(TestPaths.executable("ibmctl"), arguments, logURL: url)
         let subscriber = Subscriber(child: child, url: url)
         subscribers.append(subscriber)
         return subscriber
     }
 
-    // MARK: Publishers
-
-    /// Starts one `ibmctl publish` per agency over its whole file (`rate` alerts/s each; nil: as fast as acked).
-    func startPublishers(rate: Double?, timeoutSeconds: Int = 900) throws {
-        for origin in AlertLoad.origins {
-            guard let file = files[origin] else { continue }
-            let log = hub.directory.appendingPathComponent("publish-\(origin)-\(publishers.count + 1).jsonl")
-            var arguments = ["publish"] + hubArguments + ["--timeout", "\(timeoutSeconds)", "--window", "200"]
-            if let rate { arguments += ["--rate", "\(rate)"] }
-            arguments.append(file.path)
-            publishers.append((origin, try ChildProcess(TestPaths.executable("ibmctl"), arguments, logURL: log)))
-        }
-    }
-
-    var publishersRunning: Bool { publishers.contains { $0.child.isRunning } || driver?.running == true }
-
-    // MARK: Agency daemons
+    // MARK: Agency daemons and their load
 
     /// Starts ibm-border, ibm-migration and ibm-customs against the hub.
     func startAgencies() throws {
@@ -84,31 +61,52 @@ final class FaultCluster {
         driver = AgencyDriver(load: load, ports: agencyPorts, batch: batch, pause: pause)
     }
 
-    /// Waits for every publisher to exit; false if one is still running at the deadline.
-    func waitForPublishers(timeout: Double) -> Bool {
-        waitUntil(timeout: timeout) { !publishersRunning }
+    /// True while the driver still posts, or a daemon still holds alerts the hub has not answered
+    /// (or does not answer its `/healthz`).
+    var deliveryPending: Bool {
+        if driver?.running == true { return true }
+        return agencies.values.contains { agency in
+            guard let depth = agency.health()?["outbox_depth"] as? Int else { return true }
+            return depth > 0
+        }
     }
 
-    /// Every answer the publishers printed (the intake record of a direct run), plus the probes' acks.
-    func answers() -> [IntakeAnswer] {
-        var result: [IntakeAnswer] = []
-        let parser = JSONParser()
-        for (origin, child) in publishers {
-            for line in completeLines(of: child.logURL) where line.first == "{" {
-                guard let value = try? parser.parse(line), case let .string(id)? = value["alert_id"] else { continue }
-                if let nack = value["nack"] {
-                    var code = "?"
-                    if case let .string(text)? = nack["code"] { code = text }
-                    result.append(IntakeAnswer(origin: origin, alertID: id, ack: nil, nackCode: code))
-                } else if case let .number(seq)? = value["seq"], case let .string(outcome)? = value["outcome"] {
-                    result.append(IntakeAnswer(origin: origin, alertID: id, ack: (UInt64(seq) ?? 0, outcome), nackCode: nil))
-                }
-            }
+    /// Waits until the driver has posted everything; false if it still posts at the deadline.
+    func waitForLoad(timeout: Double) -> Bool {
+        waitUntil(timeout: timeout) { driver?.running != true }
+    }
+
+    /// Waits until every alert posted is answered by the hub; false at the deadline.
+    func waitForDelivery(timeout: Double) -> Bool {
+        waitUntil(timeout: timeout) { !deliveryPending }
+    }
+
+    /// The daemons not running, each with the tail of its log.
+    func agenciesDown() -> [String] {
+        agencies.sorted { $0.key < $1.key }.compactMap { origin, agency in
+            agency.child?.isRunning == true ? nil : "ibm-\(origin) is not running:\n\(agency.log.suffix(2000))"
         }
-        for (id, ack) in probeAcks {
-            result.append(IntakeAnswer(origin: "border", alertID: id, ack: (ack.seq, ack.outcome.jsonName ?? "?"), nackCode: nil))
+    }
+
+    /// The hub's counter `name` (summed over the series whose labels contain `label`) from its
+    /// `/metrics`; nil if the hub does not answer.
+    func hubCounter(_ name: String, label: String = "") -> Double? {
+        guard let metrics = HubProcess.httpGet(port: hub.httpPort, path: "/metrics"), metrics.status == 200 else { return nil }
+        var total = 0.0
+        for line in metrics.body.split(separator: "\n") where line.hasPrefix(name) {
+            let series = line.prefix { $0 != " " }
+            guard series == name || series.hasPrefix(name + "{"), label.isEmpty || series.contains(label),
+                  let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+            total += value
         }
-        return result
+        return total
+    }
+
+    /// The probes' acks, in the checker's intake-answer form.
+    func probeAnswers() -> [IntakeAnswer] {
+        probeAcks.map { id, ack in
+            IntakeAnswer(origin: "border", alertID: id, ack: (ack.seq, ack.outcome.jsonName ?? "?"), nackCode: nil)
+        }
     }
 
     /// Every (origin, id) the run may have put in the journal: the load and the probes sent.
@@ -165,7 +163,6 @@ final class FaultCluster {
     func stopAll() {
         for subscriber in subscribers { subscriber.child.signal(SIGCONT); subscriber.child.terminate(graceSeconds: 3) }
         for agency in agencies.values { agency.child?.signal(SIGCONT); agency.stop() }
-        for publisher in publishers { publisher.child.terminate(graceSeconds: 3) }
         hub.child?.signal(SIGCONT)
         hub.stop()
     }

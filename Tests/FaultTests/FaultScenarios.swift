@@ -55,7 +55,7 @@ struct FaultScenarios {
         cluster.hub.child?.signal(SIGCONT)
         try cluster.probe()
         summary.recoveries.append(monotonicSeconds() - resumed)
-        try finish(cluster, &summary, publisherTimeout: 600)
+        try finish(cluster, &summary, timeout: 600)
     }
 
     @Test("the hub down for 5 minutes while alerts keep coming, then back", .enabled(if: FaultMode.long))
@@ -74,7 +74,7 @@ struct FaultScenarios {
         summary.faults += 1
         sleepSeconds(300)
         summary.recoveries.append(try cluster.restartHub())
-        try finish(cluster, &summary, publisherTimeout: 900)
+        try finish(cluster, &summary, timeout: 900)
     }
 
     @Test("SIGKILL an agency daemon at random moments under load, restarting it", .enabled(if: FaultMode.long))
@@ -100,7 +100,7 @@ struct FaultScenarios {
             summary.recoveries.append(monotonicSeconds() - restarted)
         }
         summary.notes.append("recovery here = SIGKILL of the daemon to its /healthz 200")
-        try finish(cluster, &summary, publisherTimeout: 600)
+        try finish(cluster, &summary, timeout: 600)
     }
 
     @Test("a torn journal tail: SIGKILL during group commits until one is caught mid-write", .enabled(if: FaultMode.long))
@@ -109,15 +109,17 @@ struct FaultScenarios {
         var summary = ScenarioSummary(scenario: "torn journal tail", seed: seed)
         print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
         var rng = SeededGenerator(seed: seed ^ 0x7042)
-        let cluster = try FaultCluster(label: "torn", seed: seed, alerts: 30000, extraYAML: "")
+        let cluster = try FaultCluster(label: "torn", seed: seed, alerts: 30000)
         defer { cluster.stopAll() }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
-        try cluster.startPublishers(rate: nil)
+        // Large POSTs without a pause keep the daemons' outboxes full, so the hub commits back to back.
+        cluster.startAgencyLoad(batch: 200, pause: 0)
         var torn = 0
         var attempts = 0
         let wal = cluster.hub.journalPath + "-wal"
-        while torn < 3, attempts < 200, cluster.publishersRunning {
+        while torn < 3, attempts < 200, cluster.deliveryPending {
             sleepSeconds(Double.random(in: 0.05...0.6, using: &rng))
             cluster.hub.kill9()
             attempts += 1
@@ -127,7 +129,7 @@ struct FaultScenarios {
         }
         summary.notes.append("\(torn) torn WAL tails (uncommitted frames after the last commit) in \(attempts) kills")
         if torn == 0 { summary.violations.append("torn tail: no kill landed inside a group commit in \(attempts) tries") }
-        try finish(cluster, &summary, publisherTimeout: 900)
+        try finish(cluster, &summary, timeout: 900)
     }
 
     // MARK: Scenario bodies
@@ -148,7 +150,7 @@ struct FaultScenarios {
             summary.recoveries.append(try cluster.killAndRestartHub())
             summary.faults += 1
         }
-        try finish(cluster, &summary, publisherTimeout: 600)
+        try finish(cluster, &summary, timeout: 600)
     }
 
     private func subscriberOverflow(scenario: String, alerts: Int) throws {
@@ -160,13 +162,17 @@ struct FaultScenarios {
                                        extraYAML: "feed:\n  send_hwm: 200\n")
         defer { cluster.stopAll() }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
         let stopped = try cluster.addSubscriber()
         sleepSeconds(1)
         stopped.child.signal(SIGSTOP)
         summary.faults += 1
-        try cluster.startPublishers(rate: nil)
-        _ = cluster.waitForPublishers(timeout: 600)
+        cluster.startAgencyLoad(batch: 50, pause: 0)
+        // Resumed only once the hub has answered everything, so every event of the run went past it.
+        if !cluster.waitForDelivery(timeout: 600) {
+            summary.violations.append("the daemons still held unanswered alerts 600 s after the load began")
+        }
         let resumed = monotonicSeconds()
         stopped.child.signal(SIGCONT)
         let last = try InvariantChecker(journalPath: cluster.hub.journalPath).journalContents().eventSeqs.last ?? 0
@@ -177,7 +183,7 @@ struct FaultScenarios {
         if gaps.isEmpty {
             summary.violations.append("the stopped subscriber never overflowed its HWM (no gap filled): the scenario proved nothing")
         }
-        try finish(cluster, &summary, publisherTimeout: 60)
+        try finish(cluster, &summary, timeout: 60)
     }
 
     private func diskFullScenario(scenario: String, alerts: Int, sizeMegabytes: Int) throws {
@@ -198,61 +204,74 @@ struct FaultScenarios {
             _ = try? runCommand(URL(fileURLWithPath: "/bin/umount"), ["-l", data.path])
         }
         try cluster.hub.start()
+        try cluster.startAgencies()
         try cluster.addSubscriber()
-        try cluster.startPublishers(rate: nil, timeoutSeconds: 120)
-        #expect(cluster.waitForPublishers(timeout: 300), "publishers still running with the disk full")
-        summary.faults += 1
-        let whileFull = cluster.answers()
-        let unavailable = whileFull.filter { $0.nackCode == "unavailable" }.count
-        let otherNacks = whileFull.filter { $0.nackCode != nil && $0.nackCode != "unavailable" }
-        summary.notes.append("while full: \(whileFull.filter { $0.ack != nil }.count) acked, \(unavailable) nacked unavailable")
-        if unavailable == 0 { summary.violations.append("disk full: no alert was nacked unavailable; the disk never filled") }
-        for nack in otherNacks.prefix(3) {
-            summary.violations.append("disk full: \(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!), not unavailable")
+        cluster.startAgencyLoad(batch: 10, pause: 0.05)
+        // The hub's /metrics counts its nacks by code: the proof that it refused rather than acked.
+        let nackedUnavailable = "ibm_hub_alerts_nacked_total", unavailable = "code=\"unavailable\""
+        let filled = waitUntil(timeout: 300) { (cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0) > 0 }
+        guard filled else {
+            summary.violations.append("disk full: the hub never nacked unavailable (the \(sizeMegabytes) MB never filled)")
+            summary.report()
+            Issue.record("\(scenario) FAULT_SEED=\(seed): the disk never filled")
+            return
         }
+        summary.faults += 1
+        // The intakes keep taking alerts while the hub cannot journal them; the daemons queue them
+        // and resend after the hub's retry_after (5 s for a full disk), to be refused again.
+        if !cluster.waitForLoad(timeout: 300) { summary.violations.append("disk full: the intakes stopped taking alerts") }
+        let firstNacks = cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0
+        sleepSeconds(7)
+        let nacks = cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0
+        if nacks <= firstNacks { summary.violations.append("disk full: the daemons did not resend while the disk was full") }
+        summary.violations += cluster.agenciesDown().map { "disk full: " + $0 }
         if cluster.hub.child?.isRunning != true {
             summary.violations.append("disk full: the hub exited:\n\(cluster.hub.log.suffix(2000))")
             try? cluster.hub.start()
         }
-        // The journal on the full disk already holds every ack and verifies.
+        // The journal on the full disk already holds every alert acked so far, and verifies.
+        let whileFull = cluster.driver?.deliveryStates(ports: cluster.agencyPorts, timeout: 0) ?? []
+        let ackedWhileFull = whileFull.filter { $0.ack != nil }.count
+        let queued = whileFull.filter { $0.ack == nil && $0.nackCode == nil }.count
+        summary.notes.append("while full: \(ackedWhileFull) alerts acked, \(queued) queued in the daemons; the hub nacked unavailable \(Int(firstNacks)) then \(Int(nacks)) times (7 s apart)")
+        if queued == 0 { summary.violations.append("disk full: no alert waited in the daemons; the hub took everything") }
+        for nack in whileFull.filter({ $0.nackCode != nil }).prefix(3) {
+            summary.violations.append("disk full: \(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!) for good")
+        }
         let partial = try InvariantChecker(journalPath: cluster.hub.journalPath)
             .check(answers: whileFull, expected: cluster.expectedKeys, subscribers: [])
         summary.violations += partial.violations.map { "while full: " + $0 }
 
-        // Space returns: every alert is published again (the agencies' at-least-once resend).
+        // Space returns: the daemons' resends go through.
         let remount = try runCommand(URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,size=512m", data.path])
         guard remount.status == 0 else { throw TestFailure("remount failed: \(remount.stderr)") }
         let returned = monotonicSeconds()
         try cluster.probe()
         summary.recoveries.append(monotonicSeconds() - returned)
-        try cluster.startPublishers(rate: nil)
-        try finish(cluster, &summary, publisherTimeout: 600, ignoringNacksBefore: whileFull.count)
+        try finish(cluster, &summary, timeout: 600)
     }
 
-    /// Waits for the publishers, requires every alert acked, checks the invariants and reports.
-    private func finish(_ cluster: FaultCluster, _ summary: inout ScenarioSummary, publisherTimeout: Double,
-                        ignoringNacksBefore: Int = 0) throws {
-        if !cluster.waitForPublishers(timeout: publisherTimeout) {
-            summary.violations.append("publishers still running after \(Int(publisherTimeout)) s")
+    /// Waits for the load, requires every alert acked and every process up, checks the invariants and reports.
+    private func finish(_ cluster: FaultCluster, _ summary: inout ScenarioSummary, timeout: Double) throws {
+        guard let driver = cluster.driver else { throw TestFailure("\(summary.scenario): no load was started") }
+        if !cluster.waitForLoad(timeout: timeout) {
+            summary.violations.append("the driver still posting after \(Int(timeout)) s")
         }
         if cluster.hub.child?.isRunning != true {
             summary.violations.append("the hub is not running at the end:\n\(cluster.hub.log.suffix(2000))")
         }
-        var answers = cluster.answers()
-        if let driver = cluster.driver {
-            answers += driver.deliveryStates(ports: cluster.agencyPorts, timeout: 300)
-            for refusal in driver.refusals.prefix(3) { summary.violations.append("an intake refused valid alerts: \(refusal)") }
-            summary.notes.append("\(driver.postRetries) POSTs retried (no answer from a daemon)")
-        }
-        // Liveness: every alert sent is finally acked (resends are the publisher's job).
+        summary.violations += cluster.agenciesDown()
+        let answers = cluster.probeAnswers() + driver.deliveryStates(ports: cluster.agencyPorts, timeout: timeout)
+        for refusal in driver.refusals.prefix(3) { summary.violations.append("an intake refused valid alerts: \(refusal)") }
+        summary.notes.append("\(driver.postRetries) POSTs retried (no answer from a daemon)")
+        // Liveness: every alert sent is finally acked (resends are the daemons' job).
         let acked = Set(answers.compactMap { $0.ack == nil ? nil : alertKey($0.origin, $0.alertID) })
         let missing = cluster.load.keys.subtracting(acked)
         if !missing.isEmpty {
             summary.violations.append("\(missing.count) alerts never acked, e.g. \(missing.sorted().prefix(3))")
         }
-        for nack in answers.dropFirst(ignoringNacksBefore) where nack.nackCode != nil {
+        if let nack = answers.first(where: { $0.nackCode != nil }) {
             summary.violations.append("\(nack.origin)/\(nack.alertID) nacked \(nack.nackCode!)")
-            break
         }
         let result = try InvariantChecker(journalPath: cluster.hub.journalPath)
             .check(answers: answers, expected: cluster.expectedKeys, subscribers: cluster.subscribers)
