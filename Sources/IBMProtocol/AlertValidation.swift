@@ -110,6 +110,7 @@ public struct AlertValidator: Sendable {
 }
 
 /// Collects issues; one helper per kind of rule so each message reads the same everywhere.
+/// Field paths are autoclosures: built only for a broken rule, not for every valid field.
 private struct IssueSink {
     var issues: [ValidationIssue]
     let limits: AlertLimits
@@ -118,110 +119,111 @@ private struct IssueSink {
         issues.append(ValidationIssue(field: field, message: message))
     }
 
-    mutating func count(_ count: Int, field: String, max: Int) {
-        if count > max { add(field, "has \(count) entries, more than the limit of \(max)") }
+    mutating func count(_ count: Int, field: @autoclosure () -> String, max: Int) {
+        if count > max { add(field(), "has \(count) entries, more than the limit of \(max)") }
     }
 
-    mutating func known<E: JSONSpelledEnum>(_ value: E, field: String) {
+    mutating func known<E: JSONSpelledEnum>(_ value: E, field: @autoclosure () -> String) {
         if value.jsonName == nil {
-            add(field, "is required; one of \(E.jsonNames.joined(separator: ", "))")
+            add(field(), "is required; one of \(E.jsonNames.joined(separator: ", "))")
         }
     }
 
     /// Alert ids and references: short, and safe to use as keys and in file names.
-    mutating func identifier(_ value: String, field: String, maxBytes: Int) {
+    mutating func identifier(_ value: String, field: @autoclosure () -> String, maxBytes: Int) {
         if value.isEmpty {
-            add(field, "is required and must not be empty")
+            add(field(), "is required and must not be empty")
         } else if value.utf8.count > maxBytes {
-            add(field, "is \(value.utf8.count) bytes, longer than the limit of \(maxBytes)")
+            add(field(), "is \(value.utf8.count) bytes, longer than the limit of \(maxBytes)")
         } else if !value.utf8.allSatisfy(Self.isIdentifierByte) {
-            add(field, "\"\(Self.printable(value))\" may contain only letters, digits and . _ - :")
+            add(field(), "\"\(Self.printable(value))\" may contain only letters, digits and . _ - :")
         }
     }
 
     /// Identity names: origin and recipients.
-    mutating func name(_ value: String, field: String, required: Bool) {
+    mutating func name(_ value: String, field: @autoclosure () -> String, required: Bool) {
         if value.isEmpty {
-            if required { add(field, "is required and must not be empty") }
+            if required { add(field(), "is required and must not be empty") }
         } else if value.utf8.count > limits.maxOriginBytes {
-            add(field, "is \(value.utf8.count) bytes, longer than the limit of \(limits.maxOriginBytes)")
+            add(field(), "is \(value.utf8.count) bytes, longer than the limit of \(limits.maxOriginBytes)")
         } else if !value.utf8.allSatisfy(Self.isNameByte) {
-            add(field, "\"\(Self.printable(value))\" may contain only lower-case letters, digits, _ and -")
+            add(field(), "\"\(Self.printable(value))\" may contain only lower-case letters, digits, _ and -")
         }
     }
 
-    mutating func text(_ value: String, field: String, maxBytes: Int? = nil, required: Bool = false, multiline: Bool = false) {
+    mutating func text(_ value: String, field: @autoclosure () -> String, maxBytes: Int? = nil, required: Bool = false,
+                      multiline: Bool = false) {
         let limit = maxBytes ?? limits.maxFieldBytes
         if value.isEmpty {
-            if required { add(field, "is required and must not be empty") }
+            if required { add(field(), "is required and must not be empty") }
             return
         }
         if value.utf8.count > limit {
-            add(field, "is \(value.utf8.count) bytes, longer than the limit of \(limit)")
+            add(field(), "is \(value.utf8.count) bytes, longer than the limit of \(limit)")
         }
-        let forbidden = value.unicodeScalars.first { scalar in
-            (scalar.value < 0x20 && !(multiline && (scalar == "\n" || scalar == "\t" || scalar == "\r")))
-                || scalar.value == 0x7F
+        // Control characters are single bytes in UTF-8, and no other character contains such a byte.
+        let forbidden = value.utf8.first { byte in
+            (byte < 0x20 && !(multiline && (byte == 0x0A || byte == 0x09 || byte == 0x0D))) || byte == 0x7F
         }
         if let forbidden {
-            add(field, "contains the control character U+\(String(forbidden.value, radix: 16, uppercase: true).leftPadded(4))")
+            add(field(), "contains the control character U+\(String(forbidden, radix: 16, uppercase: true).leftPadded(4))")
         }
     }
 
-    mutating func country(_ value: String, field: String) {
+    mutating func country(_ value: String, field: @autoclosure () -> String) {
         guard !value.isEmpty else { return }
         let bytes = Array(value.utf8)
         if bytes.count != 2 || !bytes.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) {
-            add(field, "\"\(Self.printable(value))\" is not an ISO 3166-1 alpha-2 code (two capital letters)")
+            add(field(), "\"\(Self.printable(value))\" is not an ISO 3166-1 alpha-2 code (two capital letters)")
         }
     }
 
-    mutating func subject(_ subject: Ibm_V1_Subject, field: String) {
+    mutating func subject(_ subject: Ibm_V1_Subject, field: @autoclosure () -> String) {
         guard let kind = subject.kind else {
-            add("\(field).kind", "is required; one of \(Ibm_V1_Subject.OneOf_Kind.jsonNames.joined(separator: ", "))")
+            add("\(field()).kind", "is required; one of \(Ibm_V1_Subject.OneOf_Kind.jsonNames.joined(separator: ", "))")
             return
         }
         switch kind {
         case let .vehicle(vehicle):
-            text(vehicle.plate, field: "\(field).plate", required: true)
-            country(vehicle.country, field: "\(field).country")
-            text(vehicle.make, field: "\(field).make")
-            text(vehicle.colour, field: "\(field).colour")
+            text(vehicle.plate, field: "\(field()).plate", required: true)
+            country(vehicle.country, field: "\(field()).country")
+            text(vehicle.make, field: "\(field()).make")
+            text(vehicle.colour, field: "\(field()).colour")
         case let .person(person):
             if person.name.isEmpty && person.document.isEmpty {
-                add(field, "a person needs a name or a document")
+                add(field(), "a person needs a name or a document")
             }
-            text(person.name, field: "\(field).name")
-            text(person.document, field: "\(field).document")
-            country(person.nationality, field: "\(field).nationality")
+            text(person.name, field: "\(field()).name")
+            text(person.document, field: "\(field()).document")
+            country(person.nationality, field: "\(field()).nationality")
             if !person.birthDate.isEmpty, !Self.isDate(person.birthDate) {
-                add("\(field).birth_date", "\"\(Self.printable(person.birthDate))\" is not a date in the form YYYY-MM-DD")
+                add("\(field()).birth_date", "\"\(Self.printable(person.birthDate))\" is not a date in the form YYYY-MM-DD")
             }
         case let .weapon(weapon):
-            text(weapon.type, field: "\(field).type", required: true)
-            text(weapon.pattern, field: "\(field).pattern")
-            text(weapon.calibre, field: "\(field).calibre")
-            text(weapon.serial, field: "\(field).serial")
-            text(weapon.headstamp, field: "\(field).headstamp")
+            text(weapon.type, field: "\(field()).type", required: true)
+            text(weapon.pattern, field: "\(field()).pattern")
+            text(weapon.calibre, field: "\(field()).calibre")
+            text(weapon.serial, field: "\(field()).serial")
+            text(weapon.headstamp, field: "\(field()).headstamp")
         case let .goods(goods):
-            text(goods.commodity, field: "\(field).commodity", required: true)
+            text(goods.commodity, field: "\(field()).commodity", required: true)
             if !goods.quantity.isFinite || goods.quantity < 0 {
-                add("\(field).quantity", "\(goods.quantity) must be a finite number ≥ 0")
+                add("\(field()).quantity", "\(goods.quantity) must be a finite number ≥ 0")
             }
-            text(goods.unit, field: "\(field).unit")
+            text(goods.unit, field: "\(field()).unit")
         case let .vessel(vessel):
-            text(vessel.name, field: "\(field).name")
-            text(vessel.mmsi, field: "\(field).mmsi")
-            text(vessel.imo, field: "\(field).imo")
-            country(vessel.flag, field: "\(field).flag")
+            text(vessel.name, field: "\(field()).name")
+            text(vessel.mmsi, field: "\(field()).mmsi")
+            text(vessel.imo, field: "\(field()).imo")
+            country(vessel.flag, field: "\(field()).flag")
         case let .group(group):
-            if group.size == 0 { add("\(field).size", "must be at least 1") }
-            count(group.nationalities.count, field: "\(field).nationalities", max: limits.maxNationalities)
+            if group.size == 0 { add("\(field()).size", "must be at least 1") }
+            count(group.nationalities.count, field: "\(field()).nationalities", max: limits.maxNationalities)
             for (position, nationality) in group.nationalities.enumerated() {
-                country(nationality, field: "\(field).nationalities[\(position)]")
+                country(nationality, field: "\(field()).nationalities[\(position)]")
             }
         case let .consignment(consignment):
-            text(consignment.reference, field: "\(field).reference", required: true)
+            text(consignment.reference, field: "\(field()).reference", required: true)
         }
     }
 
