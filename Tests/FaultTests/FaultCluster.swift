@@ -88,9 +88,9 @@ final class FaultCluster {
         }
     }
 
-    /// The hub's counter `name` (summed over the series whose labels contain `label`) from its
+    /// The hub's metric `name` (summed over the series whose labels contain `label`) from its
     /// `/metrics`; nil if the hub does not answer.
-    func hubCounter(_ name: String, label: String = "") -> Double? {
+    func hubMetric(_ name: String, label: String = "") -> Double? {
         guard let metrics = HubProcess.httpGet(port: hub.httpPort, path: "/metrics"), metrics.status == 200 else { return nil }
         var total = 0.0
         for line in metrics.body.split(separator: "\n") where line.hasPrefix(name) {

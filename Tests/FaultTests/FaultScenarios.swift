@@ -118,16 +118,20 @@ struct FaultScenarios {
         cluster.startAgencyLoad(batch: 200, pause: 0)
         var torn = 0
         var attempts = 0
+        var timedToWrite = 0
         let wal = cluster.hub.journalPath + "-wal"
         while torn < 3, attempts < 200, cluster.deliveryPending {
+            // A random pause, then the kill at the hub's next page write: SQLite writes a group
+            // commit's WAL frames one page at a time, the commit frame last, so the kill lands among them.
             sleepSeconds(Double.random(in: 0.05...0.6, using: &rng))
+            if let pid = cluster.hub.child?.pid, WALTail.waitForPageWrite(pid: pid, timeout: 30) { timedToWrite += 1 }
             cluster.hub.kill9()
             attempts += 1
             summary.faults += 1
             if WALTail.inspect(path: wal).isTorn { torn += 1 }
             summary.recoveries.append(try cluster.restartHub())
         }
-        summary.notes.append("\(torn) torn WAL tails (uncommitted frames after the last commit) in \(attempts) kills")
+        summary.notes.append("\(torn) torn WAL tails (uncommitted frames after the last commit) in \(attempts) kills, \(timedToWrite) of them at a page write of the hub")
         if torn == 0 { summary.violations.append("torn tail: no kill landed inside a group commit in \(attempts) tries") }
         try finish(cluster, &summary, timeout: 900)
     }
@@ -209,7 +213,7 @@ struct FaultScenarios {
         cluster.startAgencyLoad(batch: 10, pause: 0.05)
         // The hub's /metrics counts its nacks by code: the proof that it refused rather than acked.
         let nackedUnavailable = "ibm_hub_alerts_nacked_total", unavailable = "code=\"unavailable\""
-        let filled = waitUntil(timeout: 300) { (cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0) > 0 }
+        let filled = waitUntil(timeout: 300) { (cluster.hubMetric(nackedUnavailable, label: unavailable) ?? 0) > 0 }
         guard filled else {
             summary.violations.append("disk full: the hub never nacked unavailable (the \(sizeMegabytes) MB never filled)")
             summary.report()
@@ -220,9 +224,9 @@ struct FaultScenarios {
         // The intakes keep taking alerts while the hub cannot journal them; the daemons queue them
         // and resend after the hub's retry_after (5 s for a full disk), to be refused again.
         if !cluster.waitForLoad(timeout: 300) { summary.violations.append("disk full: the intakes stopped taking alerts") }
-        let firstNacks = cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0
+        let firstNacks = cluster.hubMetric(nackedUnavailable, label: unavailable) ?? 0
         sleepSeconds(7)
-        let nacks = cluster.hubCounter(nackedUnavailable, label: unavailable) ?? 0
+        let nacks = cluster.hubMetric(nackedUnavailable, label: unavailable) ?? 0
         if nacks <= firstNacks { summary.violations.append("disk full: the daemons did not resend while the disk was full") }
         summary.violations += cluster.agenciesDown().map { "disk full: " + $0 }
         if cluster.hub.child?.isRunning != true {

@@ -33,3 +33,27 @@ struct WALTail {
         return tail
     }
 }
+
+extension WALTail {
+    /// Bytes `pid` has written with write()/pwrite() so far (`wchar` in /proc/<pid>/io); nil if unreadable.
+    static func bytesWritten(pid: Int32) -> UInt64? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/io") else { return nil }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("wchar:") {
+            return UInt64(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    /// Returns at the next page-sized write of `pid` (SQLite writes a commit's WAL frames one page
+    /// at a time, the commit frame last), or after `timeout` seconds; false if none was seen.
+    static func waitForPageWrite(pid: Int32, timeout: Double) -> Bool {
+        let deadline = monotonicSeconds() + timeout
+        guard var previous = bytesWritten(pid: pid) else { return false }
+        while monotonicSeconds() < deadline {
+            guard let current = bytesWritten(pid: pid) else { return false }
+            if current >= previous + 4096 { return true }
+            previous = current
+        }
+        return false
+    }
+}
