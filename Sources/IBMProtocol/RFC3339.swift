@@ -67,7 +67,15 @@ public enum RFC3339 {
     /// Formats in UTC with `Z`; the fraction is written only when non-zero,
     /// with 3, 6 or 9 digits.
     public static func format(_ timestamp: Google_Protobuf_Timestamp) -> String {
-        let seconds = Int(timestamp.seconds)
+        var out: [UInt8] = []
+        out.reserveCapacity(30)
+        write(seconds: timestamp.seconds, nanos: timestamp.nanos, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``format(_:)`` of a timestamp's fields as bytes, without making a String.
+    public static func write(seconds: Int64, nanos: Int32, into out: inout [UInt8]) {
+        let seconds = Int(seconds)
         var days = seconds / 86_400
         var remainder = seconds % 86_400
         if remainder < 0 {
@@ -75,24 +83,46 @@ public enum RFC3339 {
             days -= 1
         }
         let (year, month, day) = civilFromDays(days)
-        var out = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        out += pad(remainder / 3600, 2) + ":" + pad(remainder / 60 % 60, 2) + ":" + pad(remainder % 60, 2)
-        let nanos = Int(timestamp.nanos)
+        pad(year, 4, &out)
+        out.append(UInt8(ascii: "-"))
+        pad(month, 2, &out)
+        out.append(UInt8(ascii: "-"))
+        pad(day, 2, &out)
+        out.append(UInt8(ascii: "T"))
+        pad(remainder / 3600, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        pad(remainder / 60 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        pad(remainder % 60, 2, &out)
+        let nanos = Int(nanos)
         if nanos > 0 {
+            out.append(UInt8(ascii: "."))
             if nanos % 1_000_000 == 0 {
-                out += "." + pad(nanos / 1_000_000, 3)
+                pad(nanos / 1_000_000, 3, &out)
             } else if nanos % 1000 == 0 {
-                out += "." + pad(nanos / 1000, 6)
+                pad(nanos / 1000, 6, &out)
             } else {
-                out += "." + pad(nanos, 9)
+                pad(nanos, 9, &out)
             }
         }
-        return out + "Z"
+        out.append(UInt8(ascii: "Z"))
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// `value` in decimal, left-padded with zeros to `width` bytes (the sign counts).
+    private static func pad(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        if value >= 0, value < 100, width == 2 {  // months, days, hours, minutes, seconds
+            out.append(UInt8(ascii: "0") + UInt8(value / 10))
+            out.append(UInt8(ascii: "0") + UInt8(value % 10))
+            return
+        }
+        var length = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        if length < width { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - length)) }
+        JSONWriter.writeInteger(value, into: &out)
     }
 
     static func isLeap(_ year: Int) -> Bool {

@@ -1,5 +1,6 @@
 import Foundation
 import IBMProtocol
+import Journal
 import SwiftProtobuf
 import Testing
 import ZeroMQ
@@ -16,6 +17,29 @@ struct ReplayTests {
         let alerts = try result.lines.map { try AlertJSON().decode($0) }
         let expected = try (0..<10).map { try JournalFixtures.alert($0) }
         #expect(alerts == expected)
+        // Written from the journal's bytes, byte for byte what the codec writes from the message.
+        #expect(result.lines == expected.map { AlertJSON().encodeString($0) })
+    }
+
+    @Test("a record whose bytes are not an alert stops the replay, naming its seq", arguments: ["jsonl", "table"])
+    func damagedRecord(format: String) throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("journal.sqlite")
+        let writer = try JournalWriter(path: path, durability: .os, logger: JournalFixtures.logger)
+        var damaged = try JournalFixtures.alertRecord(seq: 3, recordedAt: 1_795_000_000_200, number: 1)
+        damaged.body = [0x0A, 0x05, 0x62, 0x6F]  // field 1 declares 5 bytes, 2 follow
+        try writer.append([
+            try JournalFixtures.alertRecord(seq: 1, recordedAt: 1_795_000_000_000, number: 0),
+            try JournalFixtures.eventRecord(seq: 2, recordedAt: 1_795_000_000_100, number: 0),
+            damaged,
+            try JournalFixtures.alertRecord(seq: 4, recordedAt: 1_795_000_000_300, number: 2),
+        ])
+        writer.close()
+        let result = try ibmctl(["replay", "--journal", path, "--format", format])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("record 3 holds no valid alert"), "\(result.stderr)")
+        #expect(result.stdout.contains("bor-000000"))
+        #expect(!result.stdout.contains("bor-000002"))
     }
 
     @Test("events, ranges and filters")

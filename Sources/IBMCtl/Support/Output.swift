@@ -17,7 +17,9 @@ final class BufferedOutput {
     deinit { flush() }
 
     /// Standard output.
-    static func standardOutput() -> BufferedOutput { BufferedOutput(fileDescriptor: 1) }
+    static func standardOutput(capacity: Int = 64 * 1024) -> BufferedOutput {
+        BufferedOutput(fileDescriptor: 1, capacity: capacity)
+    }
 
     /// Whether the descriptor is a terminal.
     var isTerminal: Bool { isatty(fileDescriptor) == 1 }
@@ -35,6 +37,20 @@ final class BufferedOutput {
     /// Appends one line (the bytes and a newline).
     func writeLine(_ bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= capacity { flush() }
+    }
+
+    /// Appends one line that `body` writes straight into the buffer, and a newline; when
+    /// `body` throws, nothing of the line is kept.
+    func writeLine(_ body: (inout [UInt8]) throws -> Void) rethrows {
+        let start = buffer.count
+        do {
+            try body(&buffer)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
+        }
         buffer.append(0x0A)
         if buffer.count >= capacity { flush() }
     }

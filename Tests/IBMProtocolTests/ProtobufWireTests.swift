@@ -1,9 +1,8 @@
-@testable import Hub
 import IBMProtocol
 import SwiftProtobuf
 import Testing
 
-/// The wire-level shortcuts the core thread takes so that an alert and an event are encoded once.
+/// The wire-level shortcuts: the hub's core thread encodes an alert and an event once, replay reads fields in place.
 @Suite struct ProtobufWireTests {
     static func event() -> Ibm_V1_PictureEvent {
         var alert = Ibm_V1_Alert()
@@ -50,5 +49,38 @@ import Testing
         var expected = Self.event()
         expected.prevSeq = 41
         #expect(try Ibm_V1_PictureEvent(serializedBytes: body) == expected)
+    }
+
+    @Test func theReaderWalksFieldsAndRefusesWhatRunsPastTheEnd() throws {
+        var bytes: [UInt8] = []
+        ProtobufWire.appendVarintField(1, 300, to: &bytes)
+        ProtobufWire.appendBytesField(2, Array("abc".utf8), to: &bytes)
+        ProtobufWire.appendVarint(3 << 3 | 1, to: &bytes)
+        bytes += [1, 0, 0, 0, 0, 0, 0, 0]
+        ProtobufWire.appendVarintField(4, UInt64.max, to: &bytes)
+        bytes.withUnsafeBytes { raw in
+            var reader = ProtobufWire.Reader(raw)
+            var fields: [String] = []
+            while let (number, wireType) = reader.readTag() {
+                switch wireType {
+                case ProtobufWire.varint: fields.append("\(number): varint \(reader.readVarint().map(String.init) ?? "?")")
+                case ProtobufWire.lengthDelimited:
+                    fields.append("\(number): \(reader.readLengthDelimited().map { String(decoding: $0, as: UTF8.self) } ?? "?")")
+                case ProtobufWire.fixed64: fields.append("\(number): fixed64 \(reader.readFixed64().map(String.init) ?? "?")")
+                default: fields.append("\(number): wire type \(wireType)")
+                }
+            }
+            #expect(fields == ["1: varint 300", "2: abc", "3: fixed64 1", "4: varint \(UInt64.max)"])
+            #expect(reader.isAtEnd)
+        }
+        // A length beyond the end, a fixed64 cut short, a varint of 11 bytes.
+        for broken: [UInt8] in [[0x12, 0x05, 0x61], [0x19, 1, 2, 3], [0x08] + Array(repeating: 0xFF, count: 10) + [0x01]] {
+            let skipped = broken.withUnsafeBytes { raw in
+                var reader = ProtobufWire.Reader(raw)
+                guard let (_, wireType) = reader.readTag() else { return true }
+                return reader.skip(wireType: wireType)
+            }
+            #expect(!skipped, "\(broken)")
+        }
     }
 }
