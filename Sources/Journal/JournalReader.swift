@@ -13,7 +13,11 @@ public final class JournalReader {
     var queue: DatabaseQueue?
 
     /// Opens `path` read-only; fails if it is missing, not a journal, or of a newer schema version.
-    public init(path: String) throws(JournalError) {
+    ///
+    /// `mappedBytes` lets SQLite read up to that much of the file through mmap instead of
+    /// read(2), saving a copy of every page on long scans (replay). Safe here because the
+    /// journal file never shrinks (no VACUUM), so a mapped page cannot vanish.
+    public init(path: String, mappedBytes: Int = 0) throws(JournalError) {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw JournalError(.cannotOpen, operation: "open", path: path, message: "no journal file at this path")
@@ -23,6 +27,9 @@ public final class JournalReader {
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = false
+        if mappedBytes > 0 {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = \(mappedBytes)") }
+        }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             _ = try queue.read { db in try JournalSchema.readMeta(db, path: path, operation: "open") }
