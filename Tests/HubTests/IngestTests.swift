@@ -43,6 +43,16 @@ import ZeroMQ
             Issue.record("journal does not verify")
             return
         }
+        // /metrics counts duplicate acks as they leave: one more resend, one more.
+        func duplicatesCounted() -> Int? {
+            let metrics = HubProcess.httpGet(port: hub.httpPort, path: "/metrics")?.body ?? ""
+            let prefix = "ibm_hub_alerts_acked_total{outcome=\"duplicate\"} "
+            return metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) }
+        }
+        let before = try #require(duplicatesCounted())
+        #expect(before >= resends.count)
+        #expect(try publishAll([alerts[0]], to: hub, context: context).first??.ack?.outcome == .duplicate)
+        #expect(duplicatesCounted() == before + 1)
     }
 
     @Test func badInputGetsANackNamingTheProblemAndTheHubKeepsAcking() throws {

@@ -312,7 +312,6 @@ final class HubCore {
         }
         let key = Self.key(origin: alert.origin, alertID: alert.id)
         if let original = duplicate(of: alert, key: key) {
-            metrics.alertsDuplicate.increment()
             var ack = Ibm_V1_Ack()
             ack.alertID = alert.id
             ack.seq = original.seq
@@ -573,8 +572,10 @@ final class HubCore {
     private func count(_ reply: Ibm_V1_IngestReply) {
         guard case let .ack(ack) = reply.body else { return }
         switch ack.outcome {
+        // Counted when the ack leaves: a reply still waiting on a commit that fails becomes a nack.
         case .accepted: metrics.alertsAccepted.increment()
         case .correlated: metrics.alertsCorrelated.increment()
+        case .duplicate: metrics.alertsDuplicate.increment()
         default: break
         }
     }
