@@ -107,41 +107,6 @@ func trailingNumber(_ bytes: UnsafeRawBufferPointer) -> Int? {
     return index == bytes.count - 1 ? nil : value
 }
 
-// MARK: - A minimal protobuf reader: enough to find length-delimited fields without decoding.
-
-/// The bytes of the first length-delimited field `number` at the top level of `message`.
-func protobufField(_ number: Int, in message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-    var index = 0
-    func varint() -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < message.count, shift < 64 {
-            let byte = message[index]
-            index += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
-        return nil
-    }
-    while index < message.count {
-        guard let key = varint() else { return nil }
-        let field = Int(key >> 3)
-        switch key & 7 {
-        case 0: guard varint() != nil else { return nil }
-        case 1: index += 8
-        case 5: index += 4
-        case 2:
-            guard let length = varint(), index + Int(length) <= message.count else { return nil }
-            let start = index
-            index += Int(length)
-            if field == number { return UnsafeRawBufferPointer(rebasing: message[start..<index]) }
-        default: return nil
-        }
-    }
-    return nil
-}
-
 // MARK: - Frames files: what `prepare` writes and every load client reads.
 
 /// One agency's encoded `IngestRequest`s: a file of u32 little-endian length + bytes.

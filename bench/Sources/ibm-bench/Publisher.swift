@@ -1,4 +1,5 @@
 import Foundation
+import IBMProtocol
 import ZeroMQ
 
 /// `publish --mode hub|echo|pub --frames F --endpoint E [--keys DIR --identity NAME]
@@ -23,7 +24,7 @@ func publish(_ options: Options) throws {
         indexOfNumber.reserveCapacity(total)
         for (index, frame) in file.frames.enumerated() {
             let number = frame.withUnsafeBytes { bytes -> Int? in
-                guard let alert = protobufField(1, in: bytes), let id = protobufField(1, in: alert) else { return nil }
+                guard let alert = ProtobufWire.lengthDelimitedField(1, in: bytes), let id = ProtobufWire.lengthDelimitedField(1, in: alert) else { return nil }
                 return trailingNumber(id)
             }
             guard let number else { throw BenchError("frame \(index) has no numbered alert id") }
@@ -95,18 +96,18 @@ func publish(_ options: Options) throws {
                         guard body.count == 8 else { return }
                         answered(Int(UInt64(littleEndian: body.loadUnaligned(as: UInt64.self))), now: now)
                         acked += 1
-                    } else if let ack = protobufField(1, in: body) {
-                        guard let id = protobufField(1, in: ack), let number = trailingNumber(id),
+                    } else if let ack = ProtobufWire.lengthDelimitedField(1, in: body) {
+                        guard let id = ProtobufWire.lengthDelimitedField(1, in: ack), let number = trailingNumber(id),
                               let index = indexOfNumber[number] else { return }
                         answered(index, now: now)
                         acked += 1
-                    } else if let nack = protobufField(2, in: body) {
+                    } else if let nack = ProtobufWire.lengthDelimitedField(2, in: body) {
                         nacks += 1
                         if nacks <= 5 {
-                            let reason = protobufField(3, in: nack).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                            let reason = ProtobufWire.lengthDelimitedField(3, in: nack).map { String(decoding: $0, as: UTF8.self) } ?? "?"
                             FileHandle.standardError.write(Data("nack: \(reason)\n".utf8))
                         }
-                        if let id = protobufField(1, in: nack), let number = trailingNumber(id),
+                        if let id = ProtobufWire.lengthDelimitedField(1, in: nack), let number = trailingNumber(id),
                            let index = indexOfNumber[number] { answered(index, now: now) }
                     }
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import IBMProtocol
 import ZeroMQ
 
 /// `subscribe --mode hub|zmq --endpoint E --expect N [--keys DIR --identity NAME]
@@ -13,7 +14,7 @@ func subscribe(_ options: Options) throws {
     let expect = try options.int("expect", default: 0)
     let idle = UInt64(try options.int("idle-seconds", default: 30)) * 1_000_000_000
     var samples = SampleWriter(path: options.optional("samples"), capacity: expect)
-    let alertField = mode == "hub" ? 4 : 1
+    let alertField: UInt64 = mode == "hub" ? 4 : 1
 
     let context = try ZMQContext()
     let socket = try context.makeSocket(.sub)
@@ -60,7 +61,7 @@ func subscribe(_ options: Options) throws {
             events += 1
             lastMessage = now  // heartbeats alone do not keep a finished run waiting
             frame.withUnsafeBytes { body in
-                guard let alert = protobufField(alertField, in: body), let id = protobufField(1, in: alert),
+                guard let alert = ProtobufWire.lengthDelimitedField(alertField, in: body), let id = ProtobufWire.lengthDelimitedField(1, in: alert),
                       let number = trailingNumber(id) else { return }
                 if number >= seen.count { seen += [Bool](repeating: false, count: number + 1 - seen.count + 1024) }
                 if seen[number] { duplicates += 1; return }
@@ -68,7 +69,7 @@ func subscribe(_ options: Options) throws {
                 distinct += 1
                 if first == 0 { first = now }
                 last = now
-                if let description = protobufField(13, in: alert), let stamp = readTimestamp(description), stamp <= now {
+                if let description = ProtobufWire.lengthDelimitedField(13, in: alert), let stamp = readTimestamp(description), stamp <= now {
                     samples.record(now - stamp)
                 } else {
                     missingStamp += 1
