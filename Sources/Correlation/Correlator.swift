@@ -519,12 +519,25 @@ public struct Correlator: Sendable {
 
     /// An engine holding exactly the incidents of a `serializedState()`.
     public init(rules: CorrelationRules, restoring state: [UInt8]) throws(CorrelationStateError) {
+        try self.init(rules: rules, restoring: CorrelatorState(decoding: state))
+    }
+
+    /// An engine holding exactly the incidents of a decoded `serializedState()`.
+    public init(rules: CorrelationRules, restoring state: CorrelatorState) throws(CorrelationStateError) {
         self.init(rules: rules)
-        for record in try StateCodec.decode(state) {
+        // Sized once: growing tables of ~10^5 entries step by step rehashes them many times.
+        incidents.reserveCapacity(state.incidentCount)
+        members.reserveCapacity(state.memberCount)
+        byAlert.reserveCapacity(state.memberCount + state.aliasCount)
+        identifierIndex.reserveCapacity(state.keyCount)
+        var deadlines: [ExpiryHeap.Entry] = []
+        deadlines.reserveCapacity(state.incidentCount)
+        for record in state.incidents {
             guard incidents[record.number] == nil, record.proto.contributions.count == record.members.count,
                   !record.proto.contributions.isEmpty
             else { throw CorrelationStateError.inconsistent("incident \(record.proto.id) is listed twice or has no contributions") }
             var numbers: [UInt64] = []
+            numbers.reserveCapacity(record.members.count)
             for (contribution, extras) in zip(record.proto.contributions, record.members) {
                 guard members[contribution.seq] == nil else {
                     throw CorrelationStateError.inconsistent("contribution seq \(contribution.seq) is held twice")
@@ -533,11 +546,13 @@ public struct Correlator: Sendable {
                 insertMember(member, seq: contribution.seq, addToRecord: false)
                 numbers.append(contribution.seq)
             }
+            // Derived fields were saved refreshed: summarising again would cost a tenth of the
+            // restore and copy every incident's storage. The deadline follows today's rules.
             var incident = IncidentRecord(proto: record.proto, members: numbers, deadline: 0)
-            incident.refresh(rules: rules)
-            // refresh recomputes derived fields only; seqs and status come from the state as saved.
+            incident.updateDeadline(rules: rules)
             incidents[record.number] = incident
+            deadlines.append(.init(deadline: incident.deadline, incident: record.number))
         }
-        expiry.rebuild(incidents.map { .init(deadline: $0.value.deadline, incident: $0.key) })
+        expiry.rebuild(deadlines)
     }
 }

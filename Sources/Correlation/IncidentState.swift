@@ -64,6 +64,11 @@ struct IncidentRecord: Sendable {
     /// Recomputes the derived fields of DESIGN §5 from the contributions.
     mutating func refresh(rules: CorrelationRules) {
         guard proto.summarizeContributions() else { return }
+        updateDeadline(rules: rules)
+    }
+
+    /// Sets `deadline` from the derived fields as they are (a restored incident was saved refreshed).
+    mutating func updateDeadline(rules: CorrelationRules) {
         let lastSeen = proto.lastSeen.unixMilliseconds
         let (sum, overflow) = lastSeen.addingReportingOverflow(rules.rules(for: proto.category).idleMilliseconds)
         deadline = overflow ? Int64.max : sum

@@ -18,6 +18,11 @@ struct IdentifierIndex: Sendable {
 
     private var postings: [PostingKey: [UInt64]] = [:]
 
+    /// Room for this many distinct identifiers (a restore knows an upper bound).
+    mutating func reserveCapacity(_ count: Int) {
+        postings.reserveCapacity(count)
+    }
+
     mutating func insert(_ seq: UInt64, keys: [IdentifierKey]) {
         for key in keys { postings[PostingKey(key), default: []].append(seq) }
     }

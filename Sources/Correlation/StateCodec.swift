@@ -1,5 +1,7 @@
+import Dispatch
 import IBMProtocol
 import SwiftProtobuf
+import Synchronization
 
 /// Why a serialized correlator state cannot be restored.
 public enum CorrelationStateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -20,6 +22,26 @@ public enum CorrelationStateError: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
+/// A decoded `Correlator.serializedState()`, ready for `Correlator(rules:restoring:)`.
+///
+/// Decoding and indexing are separate steps so that a restart can tell their costs apart;
+/// the totals let the restore size its tables once instead of growing them step by step.
+public struct CorrelatorState: Sendable {
+    var incidents: [StateCodec.IncidentState] = []
+    public internal(set) var memberCount = 0
+    var keyCount = 0
+    var aliasCount = 0
+
+    init() {}
+
+    /// `parallelism`: threads for the protobuf half of the work (the hub passes its core count).
+    public init(decoding bytes: [UInt8], parallelism: Int = 1) throws(CorrelationStateError) {
+        self = try StateCodec.decode(bytes, parallelism: parallelism)
+    }
+
+    public var incidentCount: Int { incidents.count }
+}
+
 /// The checkpoint format: magic `IBMCOR`, a version, then per open incident (by number)
 /// its picture form (`Ibm_V1_Incident`, protobuf) and, per contribution, what the picture
 /// does not carry: the normalised identifiers (with reduced names) and the ids that resolve to it.
@@ -29,12 +51,12 @@ enum StateCodec {
     /// 2: names stored reduced (parts), not as written.
     static let version: UInt64 = 2
 
-    struct MemberExtras: Equatable {
+    struct MemberExtras: Equatable, Sendable {
         var keys: [IdentifierKey]
         var aliases: [String]
     }
 
-    struct IncidentState {
+    struct IncidentState: Sendable {
         var number: UInt64
         var proto: Ibm_V1_Incident
         var members: [MemberExtras]
@@ -66,27 +88,31 @@ enum StateCodec {
         return out
     }
 
-    static func decode(_ bytes: [UInt8]) throws(CorrelationStateError) -> [IncidentState] {
+    /// `parallelism` > 1 decodes the incidents' protobuf, about half the work, on that many threads.
+    static func decode(_ bytes: [UInt8], parallelism: Int = 1) throws(CorrelationStateError) -> CorrelatorState {
         var reader = Reader(bytes: bytes)
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notCorrelatorState }
         reader.offset = magic.count
         let found = try reader.varint()
         guard found == version else { throw .unsupportedVersion(found) }
         let count = try reader.count()
-        var incidents: [IncidentState] = []
+        var state = CorrelatorState()
+        state.incidents.reserveCapacity(count)
+        var protoRanges: [Range<Int>] = []
+        protoRanges.reserveCapacity(count)
         for _ in 0..<count {
             let number = try reader.varint()
-            let protoBytes = try reader.blob()
-            let proto: Ibm_V1_Incident
-            do {
-                proto = try Ibm_V1_Incident(serializedBytes: protoBytes)
-            } catch {
-                throw .invalidIncident("\(error)")
-            }
+            let protoLength = try reader.count()
+            protoRanges.append(reader.offset..<(reader.offset + protoLength))
+            reader.offset += protoLength
+            let memberCount = try reader.count()
             var members: [MemberExtras] = []
-            for _ in 0..<(try reader.count()) {
+            members.reserveCapacity(memberCount)
+            for _ in 0..<memberCount {
+                let keyCount = try reader.count()
                 var keys: [IdentifierKey] = []
-                for _ in 0..<(try reader.count()) {
+                keys.reserveCapacity(keyCount)
+                for _ in 0..<keyCount {
                     let kindIndex = try reader.varint()
                     guard kindIndex < IdentifierKind.allCases.count else { throw .inconsistent("unknown identifier kind \(kindIndex)") }
                     let value = try reader.string()
@@ -98,12 +124,64 @@ enum StateCodec {
                 }
                 var aliases: [String] = []
                 for _ in 0..<(try reader.count()) { aliases.append(try reader.string()) }
+                state.keyCount += keys.count
+                state.aliasCount += aliases.count
                 members.append(MemberExtras(keys: keys, aliases: aliases))
             }
-            incidents.append(IncidentState(number: number, proto: proto, members: members))
+            state.memberCount += members.count
+            state.incidents.append(IncidentState(number: number, proto: Ibm_V1_Incident(), members: members))
         }
         guard reader.offset == bytes.count else { throw .inconsistent("trailing bytes") }
-        return incidents
+        try decodeIncidents(bytes, protoRanges, into: &state.incidents, parallelism: parallelism)
+        return state
+    }
+
+    /// Each incident's protobuf into its slot; slices of the list go to separate threads.
+    private static func decodeIncidents(_ bytes: [UInt8], _ ranges: [Range<Int>], into incidents: inout [IncidentState],
+                                        parallelism: Int) throws(CorrelationStateError) {
+        // Below a few thousand incidents a thread costs more than it saves.
+        let slices = ranges.count < 4096 ? 1 : max(1, min(parallelism, 8))
+        let decoded = SliceResults(count: slices)
+        let decodeSlice = { @Sendable (slice: Int) in
+            let bounds = (ranges.count * slice / slices)..<(ranges.count * (slice + 1) / slices)
+            var protos: [Ibm_V1_Incident] = []
+            protos.reserveCapacity(bounds.count)
+            do {
+                for index in bounds { protos.append(try Ibm_V1_Incident(serializedBytes: Array(bytes[ranges[index]]))) }
+                decoded.set(slice, .success(protos))
+            } catch {
+                decoded.set(slice, .failure(.invalidIncident("\(error)")))
+            }
+        }
+        if slices == 1 {
+            decodeSlice(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: slices, execute: decodeSlice)
+        }
+        var index = 0
+        for result in decoded.take() {
+            for proto in try result.get() {
+                incidents[index].proto = proto
+                index += 1
+            }
+        }
+    }
+
+    /// What each decoding thread hands back, behind a lock.
+    private final class SliceResults: Sendable {
+        private let results: Mutex<[Result<[Ibm_V1_Incident], CorrelationStateError>]>
+
+        init(count: Int) {
+            results = Mutex(Array(repeating: .success([]), count: count))
+        }
+
+        func set(_ slice: Int, _ result: Result<[Ibm_V1_Incident], CorrelationStateError>) {
+            results.withLock { $0[slice] = result }
+        }
+
+        func take() -> [Result<[Ibm_V1_Incident], CorrelationStateError>] {
+            results.withLock { $0 }
+        }
     }
 
     private static func varint(_ value: UInt64, into out: inout [UInt8]) {

@@ -38,11 +38,11 @@ struct HubThreads {
         } catch {
             return .failure(.recovery("\(error)"))
         }
-        logger.info("picture recovered from the journal", metadata: [
+        logger.info("picture recovered from the journal", metadata: recovered.timings.metadata.merging([
             "journal.seq": "\(recovered.journalSeq)", "checkpoint.seq": "\(recovered.checkpointSeq)",
             "open_incidents": "\(recovered.correlator.openIncidentCount)",
             "duration": "\(ContinuousClock.now - started)",
-        ])
+        ]) { _, new in new })
 
         // The writer link: bound here before the writer thread connects to it.
         let linkEndpoint = "inproc://hub.journal.\(UInt64.random(in: 0...UInt64.max))"
@@ -95,9 +95,16 @@ struct HubThreads {
             "sync": "\(configuration.endpoints.sync)", "journal": "\(path)",
             "durability": "\(configuration.journal.durability.rawValue)",
         ])
+        let handedOver = ContinuousClock.now
         let core = HubCore(
             configuration: configuration, rules: hub.rules, reader: reader, queue: queue, picture: hub.picture,
             metrics: hub.metrics, status: hub.status, recovered: recovered, security: security, logger: logger)
+        // Mostly the published picture's reset: the sync thread's copy of the open incidents.
+        logger.info("picture published", metadata: [
+            "open_incidents": "\(hub.picture.count)",
+            "picture_reset_ms": "\(Int(((ContinuousClock.now - handedOver) / .milliseconds(1)).rounded()))",
+            "since_recovery_start_ms": "\(Int(((ContinuousClock.now - started) / .milliseconds(1)).rounded()))",
+        ])
         let publisher = FeedPublisher(
             socket: feed, security: security, baseline: recovered.lastEventSeq, metrics: hub.metrics, logger: logger)
         var outcome: Result<Void, HubError> = .success(())

@@ -59,6 +59,36 @@ import Testing
         #expect(restored.feeder.correlator.openIncidents == original.feeder.correlator.openIncidents)
     }
 
+    @Test func aLargeStateDecodedOnSeveralThreadsRestoresTheSameEngine() throws {
+        // Enough incidents for the decoder to split the work: one plate each, a degree apart.
+        var original = Feeder()
+        for index in 0..<6000 {
+            original.apply(makeAlert("p\(index)", lat: -60 + Double(index % 120), lon: -170 + Double(index / 120),
+                                     subjects: [Subject.vehicle("5-\(100_000 + index)")]))
+        }
+        #expect(original.correlator.openIncidentCount == 6000)
+        let state = original.correlator.serializedState()
+        var serial = Feeder(), parallel = Feeder()
+        serial.correlator = try Correlator(rules: .default, restoring: CorrelatorState(decoding: state, parallelism: 1))
+        parallel.correlator = try Correlator(rules: .default, restoring: CorrelatorState(decoding: state, parallelism: 4))
+        serial.seq = original.seq
+        parallel.seq = original.seq
+        #expect(parallel.correlator.openIncidents == original.correlator.openIncidents)
+        #expect(parallel.correlator.serializedState() == state)
+        #expect(serial.correlator.serializedState() == state)
+
+        // A second report of one plate joins the same incident in all three.
+        let next = makeAlert("q", origin: "customs", minutes: 5, lat: -60 + Double(4321 % 120), lon: -170 + Double(4321 / 120),
+                             subjects: [Subject.vehicle("5 \(100_000 + 4321)")])
+        let expected = original.apply(next)
+        for var restored in [serial, parallel] {
+            let result = restored.apply(next)
+            #expect(result.outcome == .joined)
+            #expect(result.incidentID == expected.incidentID)
+            #expect(result.changes.map(\.incident) == expected.changes.map(\.incident))
+        }
+    }
+
     @Test func aCorruptStateIsRefused() {
         var feeder = Feeder()
         feeder.apply(makeAlert("a", subjects: [Subject.vehicle("5-123456")]))

@@ -37,6 +37,16 @@ struct BinaryReader {
         return value
     }
 
+    /// `count` little-endian words in one pass (a dedup filter holds ~10^5-10^6 of them).
+    mutating func readWords(_ count: Int) throws(CheckpointError) -> [UInt64] {
+        guard count >= 0, count <= remaining / 8 else { throw CheckpointError("checkpoint is truncated") }
+        let start = offset
+        offset += count * 8
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 8, as: UInt64.self)) }
+        }
+    }
+
     mutating func readBlob() throws(CheckpointError) -> [UInt8] {
         let count = Int(clamping: try read(UInt64.self))
         guard count <= remaining else { throw CheckpointError("checkpoint is truncated") }

@@ -122,8 +122,7 @@ struct DedupFilter: Sendable, Equatable {
             guard words > 0, words <= reader.remaining / 8, hashCount > 0, hashCount < 64 else {
                 throw CheckpointError("dedup filter stage is malformed")
             }
-            var bits = [UInt64](repeating: 0, count: words)
-            for index in 0..<words { bits[index] = try reader.read(UInt64.self) }
+            let bits = try reader.readWords(words)
             stages.append(Stage(bits: bits, hashCount: hashCount, capacity: capacity, count: count))
         }
         self.stages = stages

@@ -33,10 +33,17 @@ public final class PublishedPicture: Sendable {
 
     /// Replaces everything (start-up and recovery).
     func reset(incidents: [Ibm_V1_Incident], highSeq: UInt64) {
-        state.withLock { state in
-            state.incidents = Dictionary(incidents.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        // Built, and the old table freed, outside the lock: the sync thread may be serving a snapshot.
+        var table: [String: Ibm_V1_Incident] = [:]
+        table.reserveCapacity(incidents.count)
+        for incident in incidents { table[incident.id] = incident }
+        let replaced = state.withLock { state in
+            let previous = state.incidents
+            state.incidents = table
             state.highSeq = highSeq
+            return previous
         }
+        withExtendedLifetime(replaced) {}
     }
 
     /// The open incidents, ordered by when they opened, and the seq they are current through.
