@@ -142,7 +142,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "IBMProtocolTests", dependencies: ["IBMProtocol"]),
+        .testTarget(name: "IBMProtocolTests", dependencies: ["IBMProtocol", "TestSupport"]),
         .testTarget(
             name: "CAPTests",
             dependencies: ["CAP", "IBMProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -12,26 +12,10 @@ KILLS=${2:-3}
 BIN=${BIN:-.build/release}
 DURABILITY=${DURABILITY:-fsync}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/hub-config.sh"
 dir=$(mktemp -d /tmp/ibm-recovery-XXXXXX)
 [ "${KEEP:-0}" = 1 ] || trap 'kill -9 $hub_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-read -r p1 p2 p3 p4 < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(4)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-cat > "$dir/hub.yaml" <<YAML
-endpoints:
-  ingest: tcp://127.0.0.1:$p1
-  feed: tcp://127.0.0.1:$p2
-  sync: tcp://127.0.0.1:$p3
-  http: 127.0.0.1:$p4
-data_dir: $dir/data
-journal:
-  durability: $DURABILITY
-picture:
-  rules: $here/../Config/correlation.yaml
-  expire_every: 1h
-YAML
-ms() { date +%s%3N; }
+write_hub_config "$dir" $DURABILITY
 # HUB_NICE=-20 (root) gives the hub and the probe priority over other work on a shared machine.
 start_hub() { nice -n "${HUB_NICE:-0}" "$BIN/ibm-hub" --config "$dir/hub.yaml" --insecure --log-level "${LOG_LEVEL:-error}" >>"$dir/hub.log" 2>&1 & hub_pid=$!; }
 ctl=("$BIN/ibmctl")

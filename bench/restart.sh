@@ -13,11 +13,11 @@ src=${1:?usage: bench/restart.sh JOURNAL_DIR [RUNS]}
 RUNS=${2:-3}
 BIN=${BIN:-.build/release}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/hub-config.sh"
 [ -f "$src/journal.sqlite" ] || { echo "no journal.sqlite in $src" >&2; exit 2; }
 dir=$(mktemp -d /tmp/ibm-restart-XXXXXX)
 hub_pid=
 trap '[ -n "$hub_pid" ] && kill -9 $hub_pid 2>/dev/null; rm -rf "$dir"' EXIT
-ms() { date +%s%3N; }
 
 for k in $(seq 1 "$RUNS"); do
   rm -rf "$dir/data"; mkdir -p "$dir/data"
@@ -25,23 +25,7 @@ for k in $(seq 1 "$RUNS"); do
     [ -f "$src/$f" ] && cp "$src/$f" "$dir/data/$f"
   done
   sync
-  read -r p1 p2 p3 p4 < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(4)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-  cat > "$dir/hub.yaml" <<YAML
-endpoints:
-  ingest: tcp://127.0.0.1:$p1
-  feed: tcp://127.0.0.1:$p2
-  sync: tcp://127.0.0.1:$p3
-  http: 127.0.0.1:$p4
-data_dir: $dir/data
-journal:
-  durability: os
-picture:
-  rules: $here/../Config/correlation.yaml
-  expire_every: 1h
-YAML
+  write_hub_config "$dir" os
   if [ ! -s "$dir/probe.jsonl" ]; then
     # The first alert of the journal, resent: read from a scratch copy so the run's copy stays as it was.
     mkdir -p "$dir/probe-src"; cp "$dir"/data/journal.sqlite* "$dir/probe-src/"

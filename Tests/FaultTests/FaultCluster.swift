@@ -45,6 +45,14 @@ final class FaultCluster {
 
     // MARK: Agency daemons and their load
 
+    /// Starts the hub, the three agency daemons and one feed subscriber: every scenario's network.
+    @discardableResult
+    func startNetwork() throws -> Subscriber {
+        try hub.start()
+        try startAgencies()
+        return try addSubscriber()
+    }
+
     /// Starts ibm-border, ibm-migration and ibm-customs against the hub.
     func startAgencies() throws {
         for origin in AlertLoad.origins {

@@ -37,15 +37,12 @@ struct FaultScenarios {
 
     @Test("SIGSTOP the hub for 30 s, then SIGCONT", .enabled(if: FaultMode.long))
     func hubHung() throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: "hub SIGSTOP 30 s", seed: seed)
-        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin("hub SIGSTOP 30 s")
+        let seed = summary.seed
         var rng = SeededGenerator(seed: seed ^ 0x5707)
         let cluster = try FaultCluster(label: "hub-stop", seed: seed, alerts: 9000)
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         cluster.startAgencyLoad(batch: 10, pause: 0.1)
         sleepSeconds(Double.random(in: 3...8, using: &rng))
         cluster.hub.child?.signal(SIGSTOP)
@@ -60,14 +57,11 @@ struct FaultScenarios {
 
     @Test("the hub down for 5 minutes while alerts keep coming, then back", .enabled(if: FaultMode.long))
     func hubDownFiveMinutes() throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: "hub down 5 min", seed: seed)
-        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin("hub down 5 min")
+        let seed = summary.seed
         let cluster = try FaultCluster(label: "hub-down", seed: seed, alerts: 12000)
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         cluster.startAgencyLoad(batch: 10, pause: 0.5)
         sleepSeconds(10)
         cluster.hub.kill9()
@@ -79,15 +73,12 @@ struct FaultScenarios {
 
     @Test("SIGKILL an agency daemon at random moments under load, restarting it", .enabled(if: FaultMode.long))
     func agencyKilled() throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: "agency SIGKILL x10", seed: seed)
-        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin("agency SIGKILL x10")
+        let seed = summary.seed
         var rng = SeededGenerator(seed: seed ^ 0xA6E7)
         let cluster = try FaultCluster(label: "agency-kill", seed: seed, alerts: 9000)
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         cluster.startAgencyLoad(batch: 10, pause: 0.05)
         for _ in 0..<10 {
             sleepSeconds(Double.random(in: 0.5...3, using: &rng))
@@ -105,15 +96,12 @@ struct FaultScenarios {
 
     @Test("a torn journal tail: SIGKILL during group commits until one is caught mid-write", .enabled(if: FaultMode.long))
     func tornJournalTail() throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: "torn journal tail", seed: seed)
-        print("fault scenario \(summary.scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin("torn journal tail")
+        let seed = summary.seed
         var rng = SeededGenerator(seed: seed ^ 0x7042)
         let cluster = try FaultCluster(label: "torn", seed: seed, alerts: 30000)
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         // Large POSTs without a pause keep the daemons' outboxes full, so the hub commits back to back.
         cluster.startAgencyLoad(batch: 200, pause: 0)
         var torn = 0
@@ -139,15 +127,12 @@ struct FaultScenarios {
     // MARK: Scenario bodies
 
     private func hubKills(scenario: String, kills: Int, alerts: Int, rate: Double) throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: scenario, seed: seed)
-        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin(scenario)
+        let seed = summary.seed
         var rng = SeededGenerator(seed: seed ^ 0x4B11)
         let cluster = try FaultCluster(label: "hub-kill", seed: seed, alerts: alerts)
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         cluster.startAgencyLoad(batch: 10, pause: 10 / rate)
         for _ in 0..<kills {
             sleepSeconds(Double.random(in: 0.2...2.5, using: &rng))
@@ -158,16 +143,13 @@ struct FaultScenarios {
     }
 
     private func subscriberOverflow(scenario: String, alerts: Int) throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: scenario, seed: seed)
-        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin(scenario)
+        let seed = summary.seed
         // A small send HWM, so the stopped subscriber's queue overflows within the run.
         let cluster = try FaultCluster(label: "sub-hwm", seed: seed, alerts: alerts,
                                        extraYAML: "feed:\n  send_hwm: 200\n")
         defer { cluster.stopAll() }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         let stopped = try cluster.addSubscriber()
         sleepSeconds(1)
         stopped.child.signal(SIGSTOP)
@@ -191,9 +173,8 @@ struct FaultScenarios {
     }
 
     private func diskFullScenario(scenario: String, alerts: Int, sizeMegabytes: Int) throws {
-        let seed = FaultMode.seed()
-        var summary = ScenarioSummary(scenario: scenario, seed: seed)
-        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        var summary = ScenarioSummary.begin(scenario)
+        let seed = summary.seed
         let cluster = try FaultCluster(label: "disk-full", seed: seed, alerts: alerts)
         let data = cluster.hub.directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -207,9 +188,7 @@ struct FaultScenarios {
             cluster.stopAll()
             _ = try? runCommand(URL(fileURLWithPath: "/bin/umount"), ["-l", data.path])
         }
-        try cluster.hub.start()
-        try cluster.startAgencies()
-        try cluster.addSubscriber()
+        try cluster.startNetwork()
         cluster.startAgencyLoad(batch: 10, pause: 0.05)
         // The hub's /metrics counts its nacks by code: the proof that it refused rather than acked.
         let nackedUnavailable = "ibm_hub_alerts_nacked_total", unavailable = "code=\"unavailable\""

@@ -1,20 +1,5 @@
 import Foundation
 
-/// SplitMix64: a small seeded generator, so that a run's fault timings replay from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Which form of the suite runs: FAULTS=quick (default; the CI form), long (quick + long), off.
 enum FaultMode {
     static var form: String { ProcessInfo.processInfo.environment["FAULTS"] ?? "quick" }
@@ -38,6 +23,13 @@ struct ScenarioSummary {
     /// Seconds from each restart (or resume) to the first new ack.
     var recoveries: [Double] = []
     var notes: [String] = []
+
+    /// A scenario's summary, its seed drawn (or taken from FAULT_SEED) and printed so a failure can be replayed.
+    static func begin(_ scenario: String) -> ScenarioSummary {
+        let seed = FaultMode.seed()
+        print("fault scenario \(scenario): FAULT_SEED=\(seed)")
+        return ScenarioSummary(scenario: scenario, seed: seed)
+    }
 
     static let header = "| scenario | seed | alerts accepted | faults injected | violations | recovery to first new ack (s) |"
 

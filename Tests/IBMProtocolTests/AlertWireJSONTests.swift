@@ -1,5 +1,6 @@
 @testable import IBMProtocol
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 /// `AlertJSON.encode(wire:into:)` (replay's JSON straight from protobuf bytes) must write
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func randomAlertsAreWrittenAsTheCodecWritesThem() throws {
-        var random = SplitMix64(seed: 20_261_121)
+        var random = SeededGenerator(seed: 20_261_121)
         var fast = 0
         for round in 0..<3000 {
             let alert = Self.randomAlert(&random)
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func damagedBytesAreEitherRefusedOrReadAsSwiftProtobufReadsThem() throws {
-        var random = SplitMix64(seed: 7)
+        var random = SeededGenerator(seed: 7)
         for round in 0..<3000 {
             var wire: [UInt8] = try Self.randomAlert(&random).serializedBytes()
             guard !wire.isEmpty else { continue }
@@ -100,7 +101,7 @@ import Testing
     }
 
     @Test func utf8ValidationAgreesWithTheStandardLibrary() {
-        var random = SplitMix64(seed: 3)
+        var random = SeededGenerator(seed: 3)
         for _ in 0..<20_000 {
             let count = Int(random.next() % 12)
             let bytes = (0..<count).map { _ in
@@ -116,7 +117,7 @@ import Testing
         var values: [Double] = [0, -0.0, 1, -1, 10, 0.1, 32.01, 10.7, -17.25, 1e15, 1e15 - 1, -1e15, 1e16, 123_456.789,
                                 1e-7, 5e-324, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .nan, .infinity,
                                 -.infinity, 0.30000000000000004, 12.345678901234567]
-        var random = SplitMix64(seed: 11)
+        var random = SeededGenerator(seed: 11)
         values += (0..<2000).map { _ in Double(bitPattern: random.next()) }
         values += (0..<2000).map { _ in Double(Int64(bitPattern: random.next()) % 36_000_000) / 100_000 }
         for value in values {
@@ -159,11 +160,11 @@ import Testing
     static let pieces = ["", "a", "bor-000123", "Dehiba-Wazen BCP", "TN-LY", "\"", "\\", "\n", "\t", "\r", "\u{1}", "\u{1F}",
                          "\u{7F}", "é", "تونس", "123 تونس 4567", "🚤", "\u{FEFF}", "/", "<>&", "a\"b\\c"]
 
-    static func randomText(_ random: inout SplitMix64) -> String {
+    static func randomText(_ random: inout SeededGenerator) -> String {
         (0..<Int(random.next() % 4)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
     }
 
-    static func randomDouble(_ random: inout SplitMix64) -> Double {
+    static func randomDouble(_ random: inout SeededGenerator) -> Double {
         switch random.next() % 5 {
         case 0: return 0
         case 1: return Double(Int64(random.next() % 1000)) - 500
@@ -173,11 +174,11 @@ import Testing
     }
 
     /// Mostly known values; now and then one that this build does not know.
-    static func randomEnum(_ random: inout SplitMix64, known: Int) -> Int {
+    static func randomEnum(_ random: inout SeededGenerator, known: Int) -> Int {
         random.next() % 50 == 0 ? known + 1 + Int(random.next() % 100) : Int(random.next() % UInt64(known + 1))
     }
 
-    static func randomAlert(_ random: inout SplitMix64) -> Ibm_V1_Alert {
+    static func randomAlert(_ random: inout SeededGenerator) -> Ibm_V1_Alert {
         var alert = Ibm_V1_Alert()
         alert.id = randomText(&random)
         alert.origin = randomText(&random)
@@ -209,7 +210,7 @@ import Testing
         return alert
     }
 
-    static func randomSubject(_ random: inout SplitMix64) -> Ibm_V1_Subject {
+    static func randomSubject(_ random: inout SeededGenerator) -> Ibm_V1_Subject {
         var subject = Ibm_V1_Subject()
         func text() -> String { randomText(&random) }
         switch random.next() % 8 {
@@ -249,23 +250,6 @@ import Testing
             break  // no kind: written as {}
         }
         return subject
-    }
-}
-
-/// A small seeded generator, so that a failing round can be run again.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
